@@ -1,0 +1,1 @@
+"""The dynamic oracle: grammar, harness and the bounded oracle test."""
