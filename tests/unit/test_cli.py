@@ -219,3 +219,32 @@ def test_policy_paths_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli._policy_paths(None) == ["/a.yaml", "/b"]
     monkeypatch.delenv("POLICY_ROUTER_POLICY")
     assert cli._policy_paths([]) is None
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["cmd", "mode", "cwd", "id", "x"]), inner, max_size=3),
+    max_leaves=6,
+)
+_batch_line = st.one_of(
+    _json_values.map(json.dumps),
+    st.text(alphabet=st.characters(blacklist_characters="\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=20),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_batch_line, max_size=15))
+def test_batch_any_input_one_answer_per_nonblank_line_in_order(
+    fake: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lines: list[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    code, out, err = run(capsys, "explain", "--exit-code", "-")
+    rows = [json.loads(x) for x in out.splitlines()]
+    expected_lines = [i for i, line in enumerate(lines, 1) if line.strip()]
+    assert [r["line"] for r in rows] == expected_lines and err == ""
+    assert all(("error" in r) != ("decision" in r) for r in rows)
+    worst = max([11 if "error" in r else cli.EXIT_DECISION[Decision(r["decision"])] for r in rows], default=0)
+    assert code == worst
