@@ -1,0 +1,301 @@
+"""The decision engine: a compiled :class:`Policy` that turns a ParsedLine into an Evaluation.
+
+``Engine(policy, pm=None)`` compiles every rule once into predicates (regexes and globs
+precompiled) and indexes rules by exact program name, so a command only tries the rules that
+name its program plus the rules without an exact program. ``evaluate()`` keeps no shared
+mutable state, so one engine may serve many threads.
+
+Per command: every rule whose ``match`` holds and none of whose ``unless`` holds applies; the
+strictest applying decision wins, with no rule ``defaults.decision``. A dynamic marker that no
+applying rule names (under ``markers.any``/``markers.all``) raises the command to at least
+``defaults.on_dynamic``. An unparsable line gets ``defaults.on_parse_error`` at line level.
+The line's policy decision is the strictest of everything; plugins may raise it
+(``policy_router_adjust_decision``), never lower it; then the mode is applied.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from .decision import CommandVerdict, Decision, Evaluation, Mode, RuleMatch, TraceEvent
+from .errors import PluginError, PolicyError
+from .matchers import CompileContext, LineState, compile_match, is_exact_name
+from .hookspecs import Predicate
+from .policy.model import Policy, Rule
+from .shell.model import DYNAMIC_MARKERS, Marker, ParsedLine
+
+__all__ = ["Engine", "CompiledRule"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule with its compiled predicates. ``explicit_markers`` are the dynamic markers the
+    rule names under ``match.markers.any``/``all`` (it explicitly allows them)."""
+
+    rule: Rule
+    order: int
+    match: Predicate
+    unless: tuple[Predicate, ...]
+    explicit_markers: frozenset[Marker]
+    programs: tuple[str, ...] | None  # exact program names when indexable, else None
+
+
+def _explicit_markers(rule: Rule) -> frozenset[Marker]:
+    m = rule.match.get("markers")
+    if not m:
+        return frozenset()
+    out: set[Marker] = set()
+    for key in ("any", "all"):
+        v = m.get(key, ())
+        for name in (v,) if isinstance(v, str) else v:
+            try:
+                mk = Marker(name)
+            except ValueError:
+                continue
+            if mk in DYNAMIC_MARKERS:
+                out.add(mk)
+    return frozenset(out)
+
+
+def _exact_programs(rule: Rule) -> tuple[str, ...] | None:
+    v = rule.match.get("program")
+    if v is None:
+        return None
+    names = (v,) if isinstance(v, str) else tuple(v)
+    if names and all(isinstance(n, str) and is_exact_name(n) for n in names):
+        return names
+    return None
+
+
+class Engine:
+    """Evaluates parsed lines against one policy. Build once, call :meth:`evaluate` often."""
+
+    __slots__ = ("policy", "_rules", "_by_program", "_generic", "_adjust", "_home", "_pm")
+
+    def __init__(self, policy: Policy, pm: Any = None):
+        from .plugins import default_plugin_manager, matcher_registry
+
+        self.policy = policy
+        self._pm = pm if pm is not None else default_plugin_manager()
+        registry = matcher_registry(self._pm)
+        compiled: list[CompiledRule] = []
+        problems: list[str] = []
+        for order, rule in enumerate(policy.rules):
+            cctx = CompileContext(registry)
+            match = compile_match(rule.match, cctx.at("match"))
+            unless = tuple(compile_match(u, cctx.at("unless", j)) for j, u in enumerate(rule.unless))
+            for path, msg in cctx.issues:
+                problems.append(f"rule {rule.id!r} {'.'.join(map(str, path))}: {msg}")
+            compiled.append(
+                CompiledRule(rule, order, match, unless, _explicit_markers(rule), _exact_programs(rule))
+            )
+        if problems:
+            raise PolicyError("cannot compile policy: " + "; ".join(problems))
+        self._rules: tuple[CompiledRule, ...] = tuple(compiled)
+        generic = tuple(c for c in compiled if c.programs is None)
+        by_program: dict[str, list[CompiledRule]] = {}
+        for c in compiled:
+            for name in c.programs or ():
+                by_program.setdefault(name, [])
+                if c not in by_program[name]:
+                    by_program[name].append(c)
+        self._generic = generic
+        self._by_program: dict[str, tuple[CompiledRule, ...]] = {
+            name: tuple(sorted(rs + list(generic), key=lambda c: c.order))
+            for name, rs in by_program.items()
+        }
+        hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
+        self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
+        self._home = posixpath.normpath(os.path.expanduser("~"))
+
+    @property
+    def rules(self) -> tuple[CompiledRule, ...]:
+        """The compiled rules in policy order."""
+        return self._rules
+
+    def candidates(self, program: str) -> tuple[CompiledRule, ...]:
+        """The rules tried for a command whose program is ``program``."""
+        return self._by_program.get(program, self._generic)
+
+    # ----------------------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        parsed: ParsedLine,
+        *,
+        mode: Mode = Mode.AUTO,
+        cwd: str | None = None,
+        workspace: str | None = None,
+        home: str | None = None,
+        trace: bool = True,
+    ) -> Evaluation:
+        """Decide ``parsed``. ``cwd`` defaults to the process's working directory,
+        ``workspace`` to ``cwd``, ``home`` to the process's home directory; they are used to
+        resolve ``paths`` and ``redirects``."""
+        policy = self.policy
+        defaults = policy.defaults
+        line = LineState(
+            parsed,
+            cwd=posixpath.normpath(cwd) if cwd else None,
+            workspace=posixpath.normpath(workspace) if workspace else None,
+            home=posixpath.normpath(home) if home else self._home,
+        )
+        events: list[TraceEvent] | None = [] if trace else None
+        verdicts: list[CommandVerdict] = []
+        by_program = self._by_program
+        generic = self._generic
+        for i, cmd in enumerate(parsed.commands):
+            ctx = line.context(i)
+            matches: list[RuleMatch] = []
+            if events is not None:
+                events.append(TraceEvent("enter", i, None, cmd.program))
+            allowed: frozenset[Marker] = frozenset()
+            for cr in by_program.get(cmd.program, generic):
+                if not cr.match(cmd, ctx):
+                    if events is not None:
+                        events.append(TraceEvent("no_match", i, cr.rule.id))
+                    continue
+                blocked = -1
+                for j, u in enumerate(cr.unless):
+                    if u(cmd, ctx):
+                        blocked = j
+                        break
+                if blocked >= 0:
+                    if events is not None:
+                        events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{blocked}] holds"))
+                    continue
+                r = cr.rule
+                matches.append(RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags))
+                if cr.explicit_markers:
+                    allowed = allowed | cr.explicit_markers
+                if events is not None:
+                    events.append(TraceEvent("match", i, r.id, r.decision.value))
+            if not matches:
+                matches.append(
+                    RuleMatch("defaults.decision", defaults.decision, "no rule matched this command",
+                              defaults.location_of("decision"), i)  # fmt: skip
+                )
+                if events is not None:
+                    events.append(TraceEvent("default", i, "defaults.decision", defaults.decision.value))
+            if cmd.markers:
+                dyn = (cmd.markers & DYNAMIC_MARKERS) - allowed
+                if dyn:
+                    names = ", ".join(sorted(m.value for m in dyn))
+                    matches.append(
+                        RuleMatch("defaults.on_dynamic", defaults.on_dynamic,
+                                  f"cannot be resolved statically ({names}) and no rule allows it",
+                                  defaults.location_of("on_dynamic"), i)  # fmt: skip
+                    )
+                    if events is not None:
+                        events.append(TraceEvent("dynamic", i, "defaults.on_dynamic", names))
+            decision = matches[0].decision
+            for m in matches[1:]:
+                if m.decision > decision:
+                    decision = m.decision
+            verdicts.append(CommandVerdict(cmd, decision, tuple(matches)))
+
+        line_matches = self._line_matches(parsed, bool(verdicts))
+        if events is not None:
+            for m in line_matches:
+                events.append(TraceEvent("default", None, m.rule_id, m.decision.value))
+        all_matches = [m for v in verdicts for m in v.matches] + line_matches
+        policy_decision = max((m.decision for m in all_matches), key=lambda d: d.rank)
+
+        if self._adjust:
+            pre = self._build(parsed, Mode.AUTO, policy_decision, verdicts, line_matches, all_matches, events)
+            extra = self._run_adjust(pre, events)
+            if extra:
+                line_matches = line_matches + extra
+                all_matches = all_matches + extra
+                policy_decision = max((m.decision for m in all_matches), key=lambda d: d.rank)
+        ev = self._build(parsed, mode, policy_decision, verdicts, line_matches, all_matches, events)
+        return ev
+
+    def _line_matches(self, parsed: ParsedLine, has_commands: bool) -> list[RuleMatch]:
+        d = self.policy.defaults
+        out: list[RuleMatch] = []
+        if not parsed.parsed or Marker.PARSE_ERROR in parsed.markers:
+            msg = parsed.errors[0].message if parsed.errors else "the line could not be parsed"
+            out.append(RuleMatch("defaults.on_parse_error", d.on_parse_error,
+                                 f"could not parse: {msg}", d.location_of("on_parse_error")))  # fmt: skip
+        dyn = (parsed.markers & DYNAMIC_MARKERS) - {Marker.PARSE_ERROR}
+        if dyn:
+            names = ", ".join(sorted(m.value for m in dyn))
+            out.append(RuleMatch("defaults.on_dynamic", d.on_dynamic,
+                                 f"cannot be resolved statically ({names})", d.location_of("on_dynamic")))  # fmt: skip
+        if not has_commands and not out:
+            out.append(RuleMatch("defaults.decision", d.decision, "the line runs no command",
+                                 d.location_of("decision")))  # fmt: skip
+        return out
+
+    def _run_adjust(self, pre: Evaluation, events: list[TraceEvent] | None) -> list[RuleMatch]:
+        """Call every ``policy_router_adjust_decision`` implementation; keep the results that
+        are stricter than the policy decision."""
+        out: list[RuleMatch] = []
+        kwargs = {"evaluation": pre, "policy": self.policy}
+        for impl in self._adjust:
+            try:
+                res = impl.function(*[kwargs[a] for a in impl.argnames])
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} failed in policy_router_adjust_decision: {exc}"
+                ) from exc
+            if res is None:
+                continue
+            try:
+                dec = Decision(res)
+            except ValueError:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r}: policy_router_adjust_decision must return "
+                    f"local, sandbox, deny or None (got {res!r})"
+                ) from None
+            stricter = dec > pre.policy_decision
+            if events is not None:
+                events.append(TraceEvent("plugin", None, f"plugin:{impl.plugin_name}",
+                                         f"{dec.value} ({'applied' if stricter else 'ignored: not stricter'})"))  # fmt: skip
+            if stricter:
+                out.append(RuleMatch(f"plugin:{impl.plugin_name}", dec,
+                                     f"raised to {dec.value} by plugin {impl.plugin_name}", None))  # fmt: skip
+        return out
+
+    def _build(
+        self,
+        parsed: ParsedLine,
+        mode: Mode,
+        policy_decision: Decision,
+        verdicts: list[CommandVerdict],
+        line_matches: list[RuleMatch],
+        all_matches: list[RuleMatch],
+        events: list[TraceEvent] | None,
+    ) -> Evaluation:
+        deciding = tuple(m for m in all_matches if m.decision is policy_decision)
+        decision = mode.apply(policy_decision)
+        profile: str | None = None
+        if decision is Decision.SANDBOX:
+            for m in deciding:
+                if m.decision is Decision.SANDBOX and m.profile:
+                    profile = m.profile
+                    break
+            else:
+                profile = self.policy.defaults.profile
+        trace: tuple[TraceEvent, ...] = ()
+        if events is not None:
+            trace = tuple(events) + (
+                TraceEvent("decision", None, None, f"{policy_decision.value} -> {decision.value} (mode {mode.value})"),
+            )
+        return Evaluation(
+            cmd=parsed.source,
+            mode=mode,
+            decision=decision,
+            policy_decision=policy_decision,
+            commands=tuple(verdicts),
+            deciding=deciding,
+            line_matches=tuple(line_matches),
+            parse_errors=parsed.errors,
+            parsed=parsed.parsed,
+            profile=profile,
+            trace=trace,
+        )

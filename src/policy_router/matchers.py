@@ -1,0 +1,980 @@
+"""The built-in match keys, the match compiler and the per-command match context.
+
+Every match key — built-in or from a plugin — is a :class:`~policy_router.hookspecs.MatcherSpec`
+registered through ``policy_router_register_matchers``; this module is itself a plugin that
+registers the built-in keys (``program``, ``subcommand``, ``flags``, ``args``, ``paths``,
+``redirects``, ``assignments``, ``markers``, ``context``, ``pipe_from``, ``pipe_to``, ``line``,
+``any_of``, ``not``).
+
+Compilation happens once per rule (:func:`compile_match`); the resulting predicate is called
+as ``predicate(command, ctx)`` where ``ctx`` is the command's :class:`MatchContext`. Contexts
+belong to one evaluation (they cache flags, positional words and resolved paths), so sharing
+an engine between threads is safe.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import re
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from . import hookimpl
+from .errors import PolicyRouterError
+from .hookspecs import MatcherRegistry, Predicate
+from .shell.model import Command, Ctx, Marker, ParsedLine, RedirectMode
+
+__all__ = [
+    "GLOBAL_VALUE_OPTIONS",
+    "HARMLESS_DEVICES",
+    "CompileContext",
+    "LineState",
+    "MatchContext",
+    "PathInfo",
+    "compile_match",
+    "string_matcher",
+    "normalize_flags",
+    "positional_words",
+    "is_exact_name",
+    "policy_router_register_matchers",
+]
+
+# --------------------------------------------------------------------------------------------
+# Global options that take a separate value, per program (for ``subcommand``).
+# --------------------------------------------------------------------------------------------
+
+_DOCKER = frozenset(
+    {
+        "--config", "-c", "--context", "-H", "--host", "-l", "--log-level",
+        "--tlscacert", "--tlscert", "--tlskey",
+        # `docker compose` options, so `docker compose -f x.yml down` is "compose down"
+        "-f", "--file", "-p", "--project-name", "--profile", "--env-file",
+        "--project-directory", "--ansi", "--progress", "--parallel",
+    }
+)  # fmt: skip
+_KUBECTL = frozenset(
+    {
+        "-n", "--namespace", "--context", "--cluster", "--user", "-s", "--server",
+        "--kubeconfig", "--token", "--as", "--as-group", "--as-uid",
+        "--certificate-authority", "--client-certificate", "--client-key",
+        "--request-timeout", "--cache-dir", "-v", "--v", "--tls-server-name",
+        "--profile", "--profile-output", "--log-file", "-o", "--output", "-l",
+        "--selector", "-f", "--filename", "-c", "--container",
+    }
+)  # fmt: skip
+_APT = frozenset(
+    {"-o", "--option", "-c", "--config-file", "-t", "--target-release",
+     "--default-release", "-a", "--host-architecture"}
+)  # fmt: skip
+_PIP = frozenset(
+    {"--python", "--log", "--cache-dir", "--proxy", "--retries", "--timeout",
+     "--exists-action", "--trusted-host", "--cert", "--client-cert", "--src"}
+)  # fmt: skip
+
+#: Global options known to take a separate value, per program. Used to skip global options
+#: before matching ``subcommand`` (``git -C DIR commit`` is subcommand ``commit``).
+GLOBAL_VALUE_OPTIONS: Mapping[str, frozenset[str]] = {
+    "git": frozenset(
+        {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"}
+    ),
+    "docker": _DOCKER,
+    "podman": _DOCKER
+    | frozenset({"--connection", "--url", "--identity", "--root", "--runroot",
+                 "--storage-driver", "--storage-opt", "--cgroup-manager", "--runtime",
+                 "--tmpdir", "--module"}),  # fmt: skip
+    "nerdctl": _DOCKER | frozenset({"--namespace", "-n", "--address", "-a", "--snapshotter"}),
+    "docker-compose": _DOCKER,
+    "podman-compose": _DOCKER,
+    "kubectl": _KUBECTL,
+    "oc": _KUBECTL,
+    "helm": frozenset(
+        {"-n", "--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver",
+         "--kube-as-user", "--kube-as-group", "--kube-ca-file", "--kube-token",
+         "--registry-config", "--repository-config", "--repository-cache", "--burst-limit"}
+    ),  # fmt: skip
+    "npm": frozenset(
+        {"--prefix", "-w", "--workspace", "--registry", "--userconfig", "--globalconfig",
+         "--cache", "--loglevel"}
+    ),  # fmt: skip
+    "npx": frozenset({"-p", "--package", "-c", "--call", "--prefix", "-w", "--workspace"}),
+    "pnpm": frozenset(
+        {"-C", "--dir", "-F", "--filter", "--workspace-dir", "--loglevel", "--reporter"}
+    ),
+    "yarn": frozenset(
+        {"--cwd", "--modules-folder", "--cache-folder", "--global-folder", "--mutex",
+         "--network-timeout", "--registry", "--use-yarnrc"}
+    ),  # fmt: skip
+    "bun": frozenset({"--cwd", "-c", "--config"}),
+    "cargo": frozenset(
+        {"-C", "--config", "-Z", "--color", "--manifest-path", "--target-dir"}
+    ),
+    "rustup": frozenset(),
+    "go": frozenset(),
+    "pip": _PIP,
+    "pip3": _PIP,
+    "uv": frozenset(
+        {"--directory", "--project", "--cache-dir", "--config-file", "--python", "-p",
+         "--color", "--python-preference", "--index-url", "--index", "--default-index",
+         "--extra-index-url"}
+    ),  # fmt: skip
+    "poetry": frozenset({"-C", "--directory", "-P", "--project"}),
+    "systemctl": frozenset(
+        {"-H", "--host", "-M", "--machine", "-t", "--type", "-p", "--property", "-s",
+         "--signal", "--state", "--root", "-n", "--lines", "-o", "--output", "--kill-whom",
+         "--kill-value", "--job-mode", "--what", "--timestamp", "--image", "--message",
+         "--drop-in", "--when", "--preset-mode"}
+    ),  # fmt: skip
+    "apt": _APT,
+    "apt-get": _APT,
+    "apt-cache": _APT,
+    "aptitude": _APT,
+    "dnf": frozenset(
+        {"-c", "--config", "--installroot", "--releasever", "--setopt", "--repo",
+         "--enablerepo", "--disablerepo", "-x", "--exclude"}
+    ),  # fmt: skip
+    "yum": frozenset(
+        {"-c", "--config", "--installroot", "--releasever", "--setopt", "--enablerepo",
+         "--disablerepo", "-x", "--exclude"}
+    ),  # fmt: skip
+    "brew": frozenset(),
+    "terraform": frozenset(),  # -chdir=DIR only has the = form
+    "tofu": frozenset(),
+    "gh": frozenset({"-R", "--repo", "--hostname"}),
+    "aws": frozenset(
+        {"--profile", "--region", "--output", "--endpoint-url", "--query", "--ca-bundle",
+         "--cli-read-timeout", "--cli-connect-timeout", "--color", "--cli-binary-format"}
+    ),  # fmt: skip
+    "gcloud": frozenset(
+        {"--project", "--account", "--configuration", "--impersonate-service-account",
+         "--verbosity", "--format", "--billing-project", "--flags-file", "--flatten"}
+    ),  # fmt: skip
+    "az": frozenset({"--subscription", "--output", "-o", "--query"}),
+    "make": frozenset(
+        {"-C", "--directory", "-f", "--file", "--makefile", "-I", "--include-dir", "-o",
+         "--old-file", "-W", "--what-if", "--assume-new"}
+    ),  # fmt: skip
+    "mvn": frozenset({"-f", "--file", "-s", "--settings", "-gs", "-P", "-pl", "-rf", "-T", "-D"}),
+    "gradle": frozenset(
+        {"-p", "--project-dir", "-b", "--build-file", "-c", "--settings-file", "-g",
+         "--gradle-user-home"}
+    ),  # fmt: skip
+    "conda": frozenset({"-n", "--name", "-p", "--prefix"}),
+    "mamba": frozenset({"-n", "--name", "-p", "--prefix"}),
+}
+GLOBAL_VALUE_OPTIONS = {**GLOBAL_VALUE_OPTIONS, "gmake": GLOBAL_VALUE_OPTIONS["make"],
+                        "gradlew": GLOBAL_VALUE_OPTIONS["gradle"],
+                        "./gradlew": GLOBAL_VALUE_OPTIONS["gradle"],
+                        "microk8s.kubectl": _KUBECTL}  # fmt: skip
+
+#: Options whose value is optional and only taken when the next word is a number.
+_NUMERIC_OPTIONAL: Mapping[str, frozenset[str]] = {
+    "make": frozenset({"-j", "-l"}),
+    "gmake": frozenset({"-j", "-l"}),
+}
+
+#: Programs whose first word may be a ``+toolchain`` selector (skipped).
+_PLUS_TOOLCHAIN = frozenset({"cargo", "rustup", "rustc"})
+
+#: Device files a redirect may target without writing "outside the workspace".
+HARMLESS_DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero"})
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def is_exact_name(pattern: str) -> bool:
+    """True when ``pattern`` is a plain string (no glob characters, no ``re:`` prefix)."""
+    return not pattern.startswith("re:") and _GLOB_CHARS.isdisjoint(pattern)
+
+
+# --------------------------------------------------------------------------------------------
+# Command facts: flags, positional words, subcommands
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_flags(args: Sequence[str]) -> frozenset[str]:
+    """The flags of ``args`` (``argv[1:]``): ``--long=value`` gives ``--long``; a short cluster
+    ``-rf`` gives ``-r``, ``-f`` and the word itself (so single-dash long options such as
+    ``find -exec`` match too). Words after ``--`` are not flags; ``-`` alone is not a flag."""
+    out: set[str] = set()
+    for a in args:
+        if a == "--":
+            break
+        if len(a) < 2 or a[0] != "-":
+            continue
+        if a[1] == "-":
+            out.add(a.split("=", 1)[0])
+            continue
+        head = a.split("=", 1)[0]
+        out.add(head)
+        for ch in head[1:]:
+            out.add("-" + ch)
+    return frozenset(out)
+
+
+def positional_words(program: str, args: Sequence[str]) -> tuple[str, ...]:
+    """``args`` without options: global options of ``program`` that take a value skip that
+    value too (``git -C DIR commit`` gives ``("commit", ...)``); after ``--`` every word is
+    positional."""
+    valued = GLOBAL_VALUE_OPTIONS.get(program, frozenset())
+    numeric = _NUMERIC_OPTIONAL.get(program, frozenset())
+    out: list[str] = []
+    i, n = 0, len(args)
+    if program in _PLUS_TOOLCHAIN and n and args[0].startswith("+"):
+        i = 1
+    while i < n:
+        a = args[i]
+        if a == "--":
+            out.extend(args[i + 1 :])
+            break
+        if len(a) > 1 and a[0] == "-":
+            if a in valued:
+                i += 2
+                continue
+            if a in numeric and i + 1 < n and args[i + 1].isdigit():
+                i += 2
+                continue
+            i += 1
+            continue
+        out.append(a)
+        i += 1
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------------
+
+
+class PathInfo:
+    """A word resolved as a path. ``candidates`` are absolute normalised paths it may denote
+    (several when an earlier ``cd`` may or may not have taken effect); empty when unknown
+    (dynamic text, unknown working directory). Unknown paths count as outside the workspace.
+    """
+
+    __slots__ = ("candidates",)
+
+    def __init__(self, candidates: tuple[str, ...]):
+        self.candidates = candidates
+
+    @property
+    def known(self) -> bool:
+        return bool(self.candidates)
+
+    def __repr__(self) -> str:
+        return f"PathInfo({self.candidates!r})"
+
+
+def _inside(path: str, root: str | None) -> bool:
+    if root is None:
+        return False
+    if root == "/":
+        return True
+    return path == root or path.startswith(root + "/")
+
+
+_VAR_PREFIX = re.compile(r"^\$(?:\{(HOME|PWD)\}|(HOME|PWD))(?=/|$)")
+
+
+def _static_path_text(word_text: str, raw: str, dynamic: bool, home: str) -> tuple[str, bool] | None:
+    """Turn a word into static path text. Returns ``(text, cwd_relative_marker)`` or None
+    when it cannot be known statically. ``$PWD`` is returned as ``"\\0PWD"`` prefix."""
+    text = word_text
+    if raw.startswith("~"):
+        head, sep, rest = text.partition("/")
+        if head != "~":
+            return None  # ~user: unknown home directory
+        text = home + (sep + rest if sep else "")
+    elif dynamic:
+        m = _VAR_PREFIX.match(text)
+        if m:
+            var = m.group(1) or m.group(2)
+            text = (home if var == "HOME" else "\0PWD") + text[m.end() :]
+    if dynamic:
+        if "$" in text or "`" in text:
+            return None
+        # glob characters: a component such as ".*" may expand to ".." -> unknown
+        for comp in text.split("/"):
+            if comp.startswith(".") and not _GLOB_CHARS.isdisjoint(comp):
+                return None
+    return text, text.startswith("\0PWD")
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation-time contexts
+# --------------------------------------------------------------------------------------------
+
+
+class LineState:
+    """What all commands of one evaluation share: the parsed line, the starting working
+    directory, workspace and home, and lazily computed per-line facts (the working-directory
+    candidates of each command after ``cd``, pipeline membership). One per evaluation."""
+
+    __slots__ = ("parsed", "commands", "_cwd", "workspace", "home", "_cwds", "_pipes", "_ctxs")
+
+    def __init__(
+        self,
+        parsed: ParsedLine,
+        *,
+        cwd: str | None,
+        workspace: str | None,
+        home: str,
+    ):
+        self.parsed = parsed
+        self.commands = parsed.commands
+        self._cwd = cwd
+        self.workspace = workspace
+        self.home = home
+        self._cwds: tuple[tuple[str, ...], ...] | None = None
+        self._pipes: dict[int, list[int]] | None = None
+        self._ctxs: list[MatchContext | None] = [None] * len(parsed.commands)
+
+    @property
+    def cwd(self) -> str:
+        """The working directory the line starts in (the process's when none was given)."""
+        if self._cwd is None:
+            self._cwd = posixpath.normpath(os.getcwd())
+        return self._cwd
+
+    @property
+    def workspace_dir(self) -> str:
+        """The workspace: as given, else the starting working directory."""
+        if self.workspace is None:
+            self.workspace = self.cwd
+        return self.workspace
+
+    def context(self, index: int) -> "MatchContext":
+        """The (cached) match context of command ``index``."""
+        ctx = self._ctxs[index]
+        if ctx is None:
+            ctx = MatchContext(self, index)
+            self._ctxs[index] = ctx
+        return ctx
+
+    def cwd_candidates(self, index: int) -> tuple[str, ...]:
+        """Directories command ``index`` may run in; empty tuple = unknown."""
+        if self._cwds is None:
+            self._cwds = self._track_cwd()
+        return self._cwds[index]
+
+    def _track_cwd(self) -> tuple[tuple[str, ...], ...]:
+        """Follow ``cd``/``pushd`` in source order. A ``cd`` may fail or be scoped to a
+        subshell, so later commands may run in the old *or* the new directory: both are kept
+        (at most 8, else unknown). A ``cd`` to a dynamic target, ``cd -`` or ``popd`` makes
+        later working directories unknown."""
+        cands: tuple[str, ...] = (self.cwd,)
+        out: list[tuple[str, ...]] = []
+        for cmd in self.commands:
+            out.append(cands)
+            if cmd.program not in ("cd", "pushd", "popd", "chdir"):
+                continue
+            if not cands:
+                continue
+            if cmd.program == "popd":
+                cands = ()
+                continue
+            words = [w for w in cmd.argv[1:] if not (w.text.startswith("-") and w.text != "-")]
+            if not words:
+                targets: tuple[str, ...] | None = (self.home,)
+            elif words[0].text == "-" or len(words) > 1:
+                targets = None
+            else:
+                w = words[0]
+                st = _static_path_text(w.text, w.raw, w.dynamic, self.home)
+                if st is None:
+                    targets = None
+                else:
+                    text, pwd = st
+                    if pwd:
+                        text = text[len("\0PWD") :].lstrip("/") or "."
+                    targets = tuple(
+                        posixpath.normpath(posixpath.join(c, text)) for c in cands
+                    )
+            if targets is None:
+                cands = ()
+                continue
+            merged = tuple(dict.fromkeys(cands + targets))
+            cands = merged if len(merged) <= 8 else ()
+        return tuple(out)
+
+    def pipeline_members(self, pipe_id: int) -> list[int]:
+        """Indexes of the commands in pipeline ``pipe_id``."""
+        if self._pipes is None:
+            pipes: dict[int, list[int]] = {}
+            for i, c in enumerate(self.commands):
+                if c.pipeline is not None:
+                    pipes.setdefault(c.pipeline.id, []).append(i)
+            self._pipes = pipes
+        return self._pipes.get(pipe_id, [])
+
+
+class MatchContext:
+    """The context a predicate gets for one command: ``line`` (the :class:`LineState`),
+    ``index`` (of the command in ``line.commands``) and cached facts about the command."""
+
+    __slots__ = ("line", "index", "command", "_flags", "_positional", "_subwords", "_paths")
+
+    def __init__(self, line: LineState, index: int):
+        self.line = line
+        self.index = index
+        self.command: Command = line.commands[index]
+        self._flags: frozenset[str] | None = None
+        self._positional: tuple[str, ...] | None = None
+        self._subwords: tuple[str, ...] | None = None
+        self._paths: tuple[PathInfo, ...] | None = None
+
+    @property
+    def flags(self) -> frozenset[str]:
+        """Normalised flags (see :func:`normalize_flags`)."""
+        if self._flags is None:
+            self._flags = normalize_flags(self.command.args)
+        return self._flags
+
+    @property
+    def subcommand_words(self) -> tuple[str, ...]:
+        """Positional words after skipping the program's global options."""
+        if self._subwords is None:
+            self._subwords = positional_words(self.command.program, self.command.args)
+        return self._subwords
+
+    @property
+    def cwd_candidates(self) -> tuple[str, ...]:
+        """Directories this command may run in (empty: unknown)."""
+        return self.line.cwd_candidates(self.index)
+
+    def resolve(self, text: str, raw: str | None = None, dynamic: bool = False) -> PathInfo:
+        """Resolve a word as a path: ``~``/``$HOME`` expand, relative paths join the working
+        directory candidates, ``..`` is normalised. Unknown -> ``PathInfo(())``."""
+        st = _static_path_text(text, text if raw is None else raw, dynamic, self.line.home)
+        if st is None:
+            return PathInfo(())
+        t, pwd = st
+        if pwd:
+            t = t[len("\0PWD") :].lstrip("/") or "."
+        elif t.startswith("/"):
+            return PathInfo((posixpath.normpath(t) if t != "//" else "/",))
+        cands = self.cwd_candidates
+        if not cands:
+            return PathInfo(())
+        return PathInfo(tuple(dict.fromkeys(posixpath.normpath(posixpath.join(c, t)) for c in cands)))
+
+    @property
+    def paths(self) -> tuple[PathInfo, ...]:
+        """Every non-flag argument (and the value of ``--opt=value``) resolved as a path."""
+        if self._paths is None:
+            out: list[PathInfo] = []
+            after_dd = False
+            for w in self.command.argv[1:]:
+                t = w.text
+                if not after_dd:
+                    if t == "--":
+                        after_dd = True
+                        continue
+                    if t.startswith("-") and t != "-":
+                        if t.startswith("--") and "=" in t:
+                            v = t.split("=", 1)[1]
+                            if v:
+                                out.append(self.resolve(v, v, w.dynamic))
+                        continue
+                if t == "-" or t == "":
+                    continue
+                out.append(self.resolve(t, w.raw, w.dynamic))
+            self._paths = tuple(out)
+        return self._paths
+
+    @property
+    def workspace(self) -> str:
+        return self.line.workspace_dir
+
+    @property
+    def home(self) -> str:
+        return self.line.home
+
+
+# --------------------------------------------------------------------------------------------
+# Compilation
+# --------------------------------------------------------------------------------------------
+
+
+class CompileContext:
+    """Passed to a matcher's ``compile(value, ctx)``.
+
+    ``path``                where the value sits in the rule (e.g. ``("match", "args", "any")``).
+    ``error(msg, *sub)``    record a problem (code ``bad-pattern``) at ``path + sub``; compiling
+                            continues so every problem is reported.
+    ``compile_match(obj, *sub)``  compile a nested match object.
+    ``at(*sub)``            a child context for a deeper path.
+    """
+
+    __slots__ = ("registry", "path", "issues")
+
+    def __init__(
+        self,
+        registry: MatcherRegistry,
+        path: tuple[Any, ...] = (),
+        issues: list[tuple[tuple[Any, ...], str]] | None = None,
+    ):
+        self.registry = registry
+        self.path = path
+        self.issues: list[tuple[tuple[Any, ...], str]] = [] if issues is None else issues
+
+    def at(self, *sub: Any) -> "CompileContext":
+        return CompileContext(self.registry, self.path + sub, self.issues)
+
+    def error(self, message: str, *sub: Any) -> None:
+        self.issues.append((self.path + sub, message))
+
+    def compile_match(self, obj: Mapping[str, Any], *sub: Any) -> Predicate:
+        return compile_match(obj, self.at(*sub))
+
+
+def _never(command: Command, ctx: Any) -> bool:
+    return False
+
+
+def compile_match(obj: Mapping[str, Any], ctx: CompileContext) -> Predicate:
+    """Compile a match object into one predicate: every key must hold (AND). Keys are tested
+    cheapest first (``program`` before the others). Problems are recorded in ``ctx``."""
+    if not isinstance(obj, Mapping) or not obj:
+        ctx.error(f"a match object must be a non-empty mapping (got {obj!r})")
+        return _never
+    preds: list[tuple[int, Predicate]] = []
+    for key, value in obj.items():
+        spec = ctx.registry.get(key)
+        if spec is None:
+            ctx.error(f"unknown match key {key!r}", key)
+            continue
+        sub = ctx.at(key)
+        try:
+            pred = spec.compile(value, sub)
+        except PolicyRouterError as exc:
+            sub.error(exc.message)
+            continue
+        except Exception as exc:  # a plugin's compile function failed
+            sub.error(f"cannot compile {key!r}: {exc}")
+            continue
+        preds.append((_KEY_COST.get(key, 5), pred))
+    preds.sort(key=lambda kp: kp[0])
+    fns = tuple(p for _, p in preds)
+    if not fns:
+        return _never
+    if len(fns) == 1:
+        return fns[0]
+    if len(fns) == 2:
+        a, b = fns
+        return lambda c, x: a(c, x) and b(c, x)
+
+    def all_of(command: Command, mctx: Any) -> bool:
+        for f in fns:
+            if not f(command, mctx):
+                return False
+        return True
+
+    return all_of
+
+
+_KEY_COST = {"program": 0, "markers": 1, "context": 1, "assignments": 1, "flags": 2,
+             "subcommand": 2, "args": 3, "redirects": 4, "paths": 6, "pipe_from": 7,
+             "pipe_to": 7, "line": 8}  # fmt: skip
+
+
+def _as_list(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value,)
+
+
+def string_matcher(patterns: Iterable[str], ctx: CompileContext, *sub: Any) -> Callable[[str], bool]:
+    """Compile patterns into ``test(s) -> bool``: exact strings, fnmatch globs (``*`` also
+    matches ``/``; case-sensitive) or ``re:`` regexes (searched). A bad regex is recorded."""
+    exact: set[str] = set()
+    regexes: list[Callable[[str], Any]] = []
+    for i, p in enumerate(_as_list(patterns)):
+        if not isinstance(p, str):
+            ctx.error(f"pattern must be a string (got {p!r})", *sub, i)
+            continue
+        if p.startswith("re:"):
+            try:
+                regexes.append(re.compile(p[3:]).search)
+            except re.error as exc:
+                ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub, i)
+        elif _GLOB_CHARS.isdisjoint(p):
+            exact.add(p)
+        else:
+            regexes.append(re.compile(fnmatch.translate(p)).match)
+    fexact = frozenset(exact)
+    rx = tuple(regexes)
+    if not rx:
+        return fexact.__contains__
+    if not fexact and len(rx) == 1:
+        only = rx[0]
+        return lambda s: only(s) is not None
+
+    def test(s: str) -> bool:
+        if s in fexact:
+            return True
+        for r in rx:
+            if r(s) is not None:
+                return True
+        return False
+
+    return test
+
+
+def _set_test(
+    value: Mapping[str, Any],
+    ctx: CompileContext,
+    items_of: Callable[[Any], Iterable[Any]],
+    make: Callable[[str, CompileContext, tuple[Any, ...]], Callable[[Any], bool]],
+) -> Predicate:
+    """Compile ``{any, all, none}`` over the items ``items_of(mctx)`` of a command, where
+    ``make(pattern)`` builds an item test for one pattern."""
+
+    def tests(key: str) -> tuple[Callable[[Any], bool], ...]:
+        return tuple(make(p, ctx, (key, i)) for i, p in enumerate(_as_list(value.get(key, ()))))
+
+    any_t, all_t, none_t = tests("any"), tests("all"), tests("none")
+
+    def pred(command: Command, mctx: Any) -> bool:
+        items = items_of(mctx)
+        if any_t and not any(t(it) for t in any_t for it in items):
+            return False
+        for t in all_t:
+            if not any(t(it) for it in items):
+                return False
+        for t in none_t:
+            for it in items:
+                if t(it):
+                    return False
+        return True
+
+    return pred
+
+
+def _single(p: str, ctx: CompileContext, sub: tuple[Any, ...]) -> Callable[[str], bool]:
+    if p.startswith("re:"):
+        try:
+            return re.compile(p[3:]).search  # type: ignore[return-value]
+        except re.error as exc:
+            ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub)
+            return lambda s: False
+    if _GLOB_CHARS.isdisjoint(p):
+        return p.__eq__  # type: ignore[return-value]
+    return re.compile(fnmatch.translate(p)).match  # type: ignore[return-value]
+
+
+# ---- path patterns -----------------------------------------------------------------------
+
+
+def _glob_test(pattern: str) -> Callable[[str], bool]:
+    """fnmatch ``pattern``; a trailing ``/**`` also matches the directory itself."""
+    rx = re.compile(fnmatch.translate(pattern)).match
+    if pattern.endswith("/**") and len(pattern) > 3:
+        base = re.compile(fnmatch.translate(pattern[:-3])).match
+        return lambda s: rx(s) is not None or base(s) is not None
+    return lambda s: rx(s) is not None
+
+
+def _path_pattern(p: str, ctx: CompileContext, sub: tuple[Any, ...]) -> Callable[[tuple[PathInfo, MatchContext]], bool]:
+    """Build a test for one path pattern over ``(PathInfo, MatchContext)`` items.
+
+    ``$WORKSPACE``: every candidate inside the workspace (unknown: no). ``!$WORKSPACE``: some
+    candidate outside (unknown: yes). ``$WORKSPACE/x``, ``~/x``, ``/x``: globs on the path
+    relative to that root. ``re:..``: regex searched in the absolute path. Any other pattern is
+    relative and matches the end of the path (``.env`` matches ``/a/b/.env``)."""
+    if p == "$WORKSPACE":
+
+        def inside(item: tuple[PathInfo, MatchContext]) -> bool:
+            info, m = item
+            ws = m.workspace
+            return info.known and all(_inside(c, ws) for c in info.candidates)
+
+        return inside
+    if p == "!$WORKSPACE":
+
+        def outside(item: tuple[PathInfo, MatchContext]) -> bool:
+            info, m = item
+            ws = m.workspace
+            return (not info.known) or any(not _inside(c, ws) for c in info.candidates)
+
+        return outside
+    if p.startswith("re:"):
+        try:
+            rx = re.compile(p[3:]).search
+        except re.error as exc:
+            ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub)
+            return lambda item: False
+        return lambda item: any(rx(c) is not None for c in item[0].candidates)
+
+    def rooted(root_of: Callable[[MatchContext], str], rest: str) -> Callable[[tuple[PathInfo, MatchContext]], bool]:
+        test = _glob_test("/" + rest.lstrip("/")) if rest else (lambda s: s == "/")
+
+        def t(item: tuple[PathInfo, MatchContext]) -> bool:
+            info, m = item
+            root = root_of(m)
+            for c in info.candidates:
+                if root == "/":
+                    rel = c
+                elif c == root:
+                    rel = "/"
+                elif c.startswith(root + "/"):
+                    rel = c[len(root) :]
+                else:
+                    continue
+                if test(rel):
+                    return True
+            return False
+
+        return t
+
+    if p.startswith("$WORKSPACE/"):
+        return rooted(lambda m: m.workspace, p[len("$WORKSPACE") :])
+    if p == "~" or p.startswith("~/"):
+        return rooted(lambda m: m.home, p[1:])
+    if p.startswith("$HOME/") or p == "$HOME":
+        return rooted(lambda m: m.home, p[len("$HOME") :])
+    if p.startswith("/"):
+        norm = posixpath.normpath(p) if not p.endswith("/**") else posixpath.normpath(p[:-3]) + "/**"
+        if norm.startswith("//"):
+            norm = norm[1:]
+        test = _glob_test(norm)
+        return lambda item: any(test(c) for c in item[0].candidates)
+    if "$" in p:
+        ctx.error(
+            f"path pattern may use $WORKSPACE or $HOME only as its first component (got {p!r})",
+            *sub,
+        )
+        return lambda item: False
+    test = _glob_test("*/" + p)
+    return lambda item: any(test(c) for c in item[0].candidates)
+
+
+# ---- the built-in keys --------------------------------------------------------------------
+
+_STRINGS = {"$ref": "#/$defs/strings"}
+_SET = {"$ref": "#/$defs/pattern_set"}
+_MATCH = {"$ref": "#/$defs/match"}
+
+
+def _c_program(value: Any, ctx: CompileContext) -> Predicate:
+    test = string_matcher(value, ctx)
+    return lambda command, m: test(command.program)
+
+
+def _c_subcommand(value: Any, ctx: CompileContext) -> Predicate:
+    wanted: list[tuple[str, ...]] = []
+    for i, s in enumerate(_as_list(value)):
+        words = tuple(s.split())
+        if not words:
+            ctx.error("subcommand must not be empty", i)
+            continue
+        wanted.append(words)
+    wanted_t = tuple(wanted)
+
+    def pred(command: Command, m: MatchContext) -> bool:
+        sw = m.subcommand_words
+        for w in wanted_t:
+            if sw[: len(w)] == w:
+                return True
+        return False
+
+    return pred
+
+
+def _c_flags(value: Any, ctx: CompileContext) -> Predicate:
+    return _set_test(value, ctx, lambda m: m.flags, _single)
+
+
+def _c_args(value: Any, ctx: CompileContext) -> Predicate:
+    return _set_test(value, ctx, lambda m: m.command.args, _single)
+
+
+def _c_paths(value: Any, ctx: CompileContext) -> Predicate:
+    return _set_test(value, ctx, lambda m: [(p, m) for p in m.paths], _path_pattern)
+
+
+_MODES: Mapping[str, frozenset[RedirectMode]] = {
+    "read": frozenset({RedirectMode.READ, RedirectMode.READWRITE}),
+    "write": frozenset({RedirectMode.WRITE, RedirectMode.APPEND, RedirectMode.READWRITE}),
+    "append": frozenset({RedirectMode.APPEND}),
+    "readwrite": frozenset({RedirectMode.READWRITE}),
+    "any": frozenset({RedirectMode.READ, RedirectMode.WRITE, RedirectMode.APPEND, RedirectMode.READWRITE}),
+}
+
+
+def _c_redirects(value: Any, ctx: CompileContext) -> Predicate:
+    modes: frozenset[RedirectMode] = frozenset()
+    for mname in _as_list(value.get("mode", "any")):
+        modes |= _MODES.get(mname, frozenset())
+    targets = tuple(
+        _path_pattern(p, ctx, ("target", i)) for i, p in enumerate(_as_list(value.get("target", ())))
+    )
+    outside = value.get("outside_workspace")
+    ws_out = _path_pattern("!$WORKSPACE", ctx, ())
+
+    def pred(command: Command, m: MatchContext) -> bool:
+        for r in command.redirects:
+            if r.mode not in modes or r.target is None or r.heredoc or r.op == "<<<":
+                continue
+            w = r.target
+            if targets or outside is not None:
+                item = (m.resolve(w.text, w.raw, w.dynamic), m)
+                if targets and not any(t(item) for t in targets):
+                    continue
+                if outside is not None:
+                    is_dev = item[0].known and all(c in HARMLESS_DEVICES or c.startswith("/dev/fd/") for c in item[0].candidates)
+                    is_out = (not is_dev) and ws_out(item)
+                    if is_out != bool(outside):
+                        continue
+            return True
+        return False
+
+    return pred
+
+
+def _c_assignments(value: Any, ctx: CompileContext) -> Predicate:
+    test = string_matcher(value, ctx)
+    return lambda command, m: any(test(a.name) for a in command.assignments)
+
+
+def _c_markers(value: Any, ctx: CompileContext) -> Predicate:
+    def conv(key: str) -> frozenset[Marker]:
+        out = set()
+        for i, v in enumerate(_as_list(value.get(key, ()))):
+            try:
+                out.add(Marker(v))
+            except ValueError:
+                ctx.error(f"unknown marker {v!r}", key, i)
+        return frozenset(out)
+
+    any_m, all_m, none_m = conv("any"), conv("all"), conv("none")
+
+    def pred(command: Command, m: Any) -> bool:
+        mk = command.markers
+        if any_m and mk.isdisjoint(any_m):
+            return False
+        if all_m and not all_m <= mk:
+            return False
+        if none_m and not mk.isdisjoint(none_m):
+            return False
+        return True
+
+    return pred
+
+
+def _c_context(value: Any, ctx: CompileContext) -> Predicate:
+    def conv(key: str) -> frozenset[Ctx]:
+        out = set()
+        for i, v in enumerate(_as_list(value.get(key, ()))):
+            try:
+                out.add(Ctx(v))
+            except ValueError:
+                ctx.error(f"unknown context {v!r}", key, i)
+        return frozenset(out)
+
+    any_c, none_c = conv("any"), conv("none")
+
+    def pred(command: Command, m: Any) -> bool:
+        cs = command.context
+        if any_c and not any(c in any_c for c in cs):
+            return False
+        if none_c and any(c in none_c for c in cs):
+            return False
+        return True
+
+    return pred
+
+
+def _c_pipe(direction: int) -> Callable[[Any, CompileContext], Predicate]:
+    def compile_(value: Any, ctx: CompileContext) -> Predicate:
+        inner = ctx.compile_match(value)
+
+        def pred(command: Command, m: MatchContext) -> bool:
+            pos = command.pipeline
+            if pos is None:
+                return False
+            line = m.line
+            for j in line.pipeline_members(pos.id):
+                other = line.commands[j].pipeline
+                if other is None or j == m.index:
+                    continue
+                if (other.index - pos.index) * direction > 0 and inner(line.commands[j], line.context(j)):
+                    return True
+            return False
+
+        return pred
+
+    return compile_
+
+
+def _c_line(value: Any, ctx: CompileContext) -> Predicate:
+    inner = ctx.compile_match(value)
+
+    def pred(command: Command, m: MatchContext) -> bool:
+        line = m.line
+        return any(inner(c, line.context(j)) for j, c in enumerate(line.commands))
+
+    return pred
+
+
+def _c_any_of(value: Any, ctx: CompileContext) -> Predicate:
+    inners = tuple(ctx.compile_match(v, i) for i, v in enumerate(_as_list(value)))
+    return lambda command, m: any(p(command, m) for p in inners)
+
+
+def _c_not(value: Any, ctx: CompileContext) -> Predicate:
+    inner = ctx.compile_match(value)
+    return lambda command, m: not inner(command, m)
+
+
+def _enum_set(values: Iterable[str], keys: Sequence[str]) -> dict[str, Any]:
+    item = {"enum": sorted(values)}
+    one = {"anyOf": [item, {"type": "array", "items": item, "minItems": 1}],
+           "x-expected": "a name or a list of names"}  # fmt: skip
+    return {
+        "type": "object",
+        "properties": {k: one for k in keys},
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+
+
+#: (key, schema fragment, compile, doc) of every built-in match key, in documentation order.
+BUILTIN_MATCHERS: tuple[tuple[str, Mapping[str, Any], Callable[[Any, CompileContext], Predicate], str], ...] = (
+    ("program", _STRINGS, _c_program, "the program name matches one of the names or globs"),
+    ("subcommand", _STRINGS, _c_subcommand,
+     "the first positional words (after global options) equal one of the strings"),
+    ("flags", _SET, _c_flags, "normalised flags: {any, all, none} of the patterns"),
+    ("args", _SET, _c_args, "arguments argv[1:]: {any, all, none} of the patterns"),
+    ("paths", _SET, _c_paths, "non-flag arguments resolved as paths: {any, all, none}"),
+    ("redirects", {
+        "type": "object",
+        "properties": {
+            "mode": {"anyOf": [{"enum": sorted(_MODES)},
+                               {"type": "array", "items": {"enum": sorted(_MODES)}, "minItems": 1}],
+                     "x-expected": "one of any, append, read, readwrite, write or a list of them"},
+            "target": _STRINGS,
+            "outside_workspace": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+    }, _c_redirects, "some file redirect has the mode, a matching target, and is outside/inside the workspace"),
+    ("assignments", _STRINGS, _c_assignments, "some prefix assignment has a matching name"),
+    ("markers", _enum_set((m.value for m in Marker), ("any", "all", "none")), _c_markers,
+     "the command's markers: {any, all, none}"),
+    ("context", _enum_set((c.value for c in Ctx), ("any", "none")), _c_context,
+     "the command's context stack: {any, none}"),
+    ("pipe_from", _MATCH, _c_pipe(-1), "an earlier stage of its pipeline matches"),
+    ("pipe_to", _MATCH, _c_pipe(1), "a later stage of its pipeline matches"),
+    ("line", _MATCH, _c_line, "some command of the line matches"),
+    ("any_of", {"type": "array", "items": _MATCH, "minItems": 1}, _c_any_of,
+     "at least one of the match objects holds"),
+    ("not", _MATCH, _c_not, "the match object does not hold"),
+)  # fmt: skip
+
+
+@hookimpl
+def policy_router_register_matchers(registry: MatcherRegistry) -> None:
+    """Register the built-in match keys."""
+    for key, schema, compile_, doc in BUILTIN_MATCHERS:
+        registry.add(key, schema=schema, compile=compile_, doc=doc)
