@@ -65,10 +65,13 @@ class Router:
         settings: Settings | None = None,
         pm: Any = None,
         engine: Any = None,
+        parser: Any = None,
     ):
         """``policy`` defaults to ``load_policy(settings.policy or None)``; ``pm`` to the
         process-wide plugin manager; ``engine`` (anything with ``evaluate(parsed, *, mode,
-        cwd, workspace)``) to ``Engine(policy, pm)``."""
+        cwd, workspace)``) to ``Engine(policy, pm)``; ``parser`` (``str -> ParsedLine``) to
+        :func:`policy_router.shell.parse`. ``engine`` and ``parser`` exist for tests and
+        alternative front-ends."""
         self.settings = settings if settings is not None else Settings.load()
         if pm is None:
             from .plugins import default_plugin_manager
@@ -85,9 +88,9 @@ class Router:
 
             engine = Engine(policy, pm)
         self.engine = engine
-        from .shell import parse
-
-        self._parse = parse
+        if parser is None:
+            from .shell import parse as parser
+        self._parse = parser
         self._cache: OrderedDict[tuple[str, str, str, Mode], Evaluation] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_size = self.settings.cache_size

@@ -20,7 +20,7 @@ grandchildren, also those that left the process group. The container stays usabl
 
 Cleanup: every container carries ``policy-router.managed=1`` and an owner label
 ``host:pid:starttime``. The executor removes its own containers on ``close()`` and at
-interpreter exit (unless ``cleanup=False``), and the first use of a daemon reaps
+interpreter exit (unless ``cleanup=False``), and its first use of the daemon reaps
 containers whose owner process (on this host) is gone — also after a SIGKILL.
 
 Every docker / requests / socket exception becomes SandboxUnavailableError or
@@ -49,6 +49,7 @@ __all__ = [
     "DockerExecutor",
     "LABEL_MANAGED",
     "LABEL_OWNER",
+    "FORBIDDEN_WORKSPACES",
     "container_config",
     "owner_label",
     "owner_alive",
@@ -63,6 +64,11 @@ LABEL_WORKSPACE = "policy-router.workspace"
 TOKEN_ENV = "POLICY_ROUTER_RUN"
 IDLE_COMMAND = ["tail", "-f", "/dev/null"]
 _KILL_GRACE = 2.0
+#: Host directories that may never be the read-write workspace.
+FORBIDDEN_WORKSPACES = frozenset(
+    {"/", "/tmp", "/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+     "/var", "/run", "/boot", "/root", "/home", "/opt", "/srv", "/mnt", "/media", "/var/run", "/var/lib"}
+)
 
 # Kills every process whose initial environment carries POLICY_ROUTER_RUN=$T. Runs a few
 # passes so processes forked during the first pass are caught too.
@@ -120,6 +126,11 @@ def container_config(spec: SandboxSpec, workspace: str, *, labels: dict[str, str
     """
     if not workspace.startswith("/"):
         raise ExecutorError(f"workspace must be an absolute path (got {workspace!r})")
+    if os.path.normpath(workspace) in FORBIDDEN_WORKSPACES:
+        raise ExecutorError(
+            f"workspace {workspace!r} is refused: mounting it read-write would expose the host "
+            f"(or hide the sandbox's own {workspace})"
+        )
     volumes: dict[str, dict[str, str]] = {workspace: {"bind": workspace, "mode": "rw"}}
     for m in spec.mounts:
         if m.target == workspace:
@@ -184,8 +195,6 @@ class _ContainerGone(Exception):
 
 
 _LIVE: "weakref.WeakSet[DockerExecutor]" = weakref.WeakSet()
-_REAPED: set[str] = set()
-_REAPED_LOCK = threading.Lock()
 
 
 @atexit.register
@@ -235,7 +244,7 @@ class DockerExecutor:
         return self.docker_host or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
     def client(self) -> Any:
-        """The docker SDK client (created on first use; reaps orphans once per daemon)."""
+        """The docker SDK client (created on first use, which also reaps orphaned containers)."""
         if self._client_obj is not None:
             return self._client_obj
         with self._client_lock:
@@ -252,11 +261,7 @@ class DockerExecutor:
                     raise _wrap(exc, "connect", self.host) from exc
                 self._client_obj = c
                 if self.reap_on_start:
-                    with _REAPED_LOCK:
-                        first = self.host not in _REAPED
-                        _REAPED.add(self.host)
-                    if first:
-                        reap_orphans(c)
+                    reap_orphans(c)
         return self._client_obj
 
     # -- containers -------------------------------------------------------------------------

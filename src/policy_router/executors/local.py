@@ -190,8 +190,30 @@ class LocalExecutor:
         finally:
             sel.close()
         if not group_killed:
+            # Both pipes closed, but the shell may still be exiting (coreutils close stdout in
+            # an atexit handler): wait for it, unreaped, before ending its group.
+            timed_out = self._wait_exit(proc.pid, deadline)
             _killpg(pgid)
         return timed_out
+
+    @staticmethod
+    def _wait_exit(pid: int, deadline: float | None) -> bool:
+        """Wait (without reaping) until ``pid`` exits; kill its group at the deadline.
+        Returns True when the deadline fired."""
+        if deadline is None:
+            try:
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            except ChildProcessError:
+                pass
+            return False
+        delay = 0.0005
+        while not _exited_unreaped(pid):
+            if time.monotonic() >= deadline:
+                _killpg(pid)
+                return True
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+        return False
 
     def close(self) -> None:
         """Nothing to release: each run cleans up after itself."""
