@@ -1,0 +1,225 @@
+"""bashlex front: parse a command string with bashlex and turn its tree into IR Commands.
+
+This is the only module that imports bashlex. :func:`parse_bashlex` never raises: any
+exception bashlex throws (ParsingError, NotImplementedError, MatchedPairError,
+AttributeError, RecursionError, AssertionError, ...) becomes a :class:`ParseIssue`.
+Words are built from raw source text (see :mod:`.words`), so they are identical to the
+tree-sitter front's words for the same span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import bashlex
+
+from .model import Assignment, Command, Ctx, ParseIssue, PipelinePos, Redirect
+from .words import heredoc_quoted, make_word, new_command, redirect_mode
+
+__all__ = ["FrontResult", "parse_bashlex"]
+
+PARSER = "bashlex"
+
+
+@dataclass(slots=True)
+class FrontResult:
+    """What one front found: commands (pipeline ids are front-local keys), function names,
+    the issue if the parser failed, and whether the depth cap was hit."""
+
+    commands: list[Command] = field(default_factory=list)
+    functions: set[str] = field(default_factory=set)
+    issue: ParseIssue | None = None
+    too_deep: bool = False
+    has_error: bool = False
+
+
+def parse_bashlex(src: str, max_depth: int) -> FrontResult:
+    """Parse ``src`` with bashlex. Never raises."""
+    res = FrontResult()
+    try:
+        trees = bashlex.parse(src)
+    except RecursionError:
+        res.too_deep = True
+        res.has_error = True
+        res.issue = ParseIssue("bashlex: recursion limit (input nested too deeply)", None, PARSER)
+        return res
+    except Exception as e:  # noqa: BLE001 - every bashlex failure is data, never an exception
+        res.has_error = True
+        pos = getattr(e, "position", None)
+        res.issue = ParseIssue(
+            f"bashlex: {type(e).__name__}: {_msg(e)}", pos if isinstance(pos, int) else None, PARSER
+        )
+        return res
+    w = _Walker(src, max_depth, res)
+    try:
+        for t in trees:
+            w.node(t, (), None, (), 0)
+    except RecursionError:
+        res.too_deep = True
+    except Exception as e:  # noqa: BLE001 - a tree shape we did not expect: treat as failure
+        res.has_error = True
+        res.issue = ParseIssue(f"bashlex tree walk: {type(e).__name__}: {e}", None, PARSER)
+    return res
+
+
+def _msg(e: BaseException) -> str:
+    m = getattr(e, "message", None) or (e.args[0] if e.args else "")
+    return str(m)[:200]
+
+
+_SUBST_CTX = {"`": Ctx.BACKTICK, "$": Ctx.COMMAND_SUBSTITUTION}
+
+
+class _Walker:
+    __slots__ = ("src", "max_depth", "res")
+
+    def __init__(self, src: str, max_depth: int, res: FrontResult):
+        self.src = src
+        self.max_depth = max_depth
+        self.res = res
+
+    def node(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        if depth > self.max_depth:
+            self.res.too_deep = True
+            return
+        k = n.kind
+        if k == "command":
+            self.command(n, ctx, pipe, inh, depth)
+        elif k == "list":
+            parts = n.parts
+            last = len(parts) - 1
+            for i, p in enumerate(parts):
+                if p.kind == "operator":
+                    continue
+                bg = i < last and parts[i + 1].kind == "operator" and parts[i + 1].op == "&"
+                self.node(p, ctx + (Ctx.BACKGROUND,) if bg else ctx, pipe, inh, depth)
+        elif k == "pipeline":
+            stages = []
+            neg = False
+            for p in n.parts:
+                if p.kind == "pipe":
+                    continue
+                if p.kind == "reservedword" and p.word == "!":
+                    neg = True
+                    continue
+                stages.append(p)
+            c2 = ctx + (Ctx.NEGATED,) if neg else ctx
+            if len(stages) > 1:
+                key = n.pos[0]
+                for idx, st in enumerate(stages):
+                    self.node(st, c2, PipelinePos(key, idx, len(stages)), inh, depth)
+            else:
+                for st in stages:
+                    self.node(st, c2, pipe, inh, depth)
+        elif k == "compound":
+            items = n.list
+            c2, d = ctx, depth
+            if items and items[0].kind == "reservedword":
+                if items[0].word == "(":
+                    c2, d = ctx + (Ctx.SUBSHELL,), depth + 1
+                elif items[0].word == "{":
+                    c2 = ctx + (Ctx.GROUP,)
+            redirs = getattr(n, "redirects", None) or ()
+            new_inh = inh
+            if redirs:
+                new_inh = inh + tuple(self.redirect(r, ctx, depth) for r in redirs)
+            for it in items:
+                if it.kind != "reservedword":
+                    self.node(it, c2, pipe, new_inh, d)
+        elif k == "if":
+            self._parts(n.parts, ctx + (Ctx.IF,), pipe, inh, depth)
+        elif k in ("for", "while", "until"):
+            self._parts(n.parts, ctx + (Ctx.LOOP,), pipe, inh, depth)
+        elif k == "function":
+            parts = n.parts
+            if parts and parts[0].kind == "word":
+                self.res.functions.add(parts[0].word)
+            for p in parts[1:]:
+                if p.kind not in ("reservedword", "word"):
+                    self.node(p, ctx + (Ctx.FUNCTION,), None, inh, depth)
+        elif k in ("reservedword", "operator", "pipe"):
+            return
+        elif k in ("word", "assignment"):
+            self.subst(n, ctx, depth)
+        else:
+            for attr in ("parts", "list"):
+                for p in getattr(n, attr, None) or ():
+                    self.node(p, ctx, pipe, inh, depth)
+            c = getattr(n, "command", None)
+            if c is not None:
+                self.node(c, ctx, None, (), depth + 1)
+
+    def _parts(self, parts: list, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        for p in parts:
+            if p.kind == "reservedword":
+                continue
+            self.node(p, ctx, pipe, inh, depth)
+
+    def subst(self, n: Any, ctx: tuple, depth: int) -> None:
+        """Walk command/process substitutions inside a word-like node."""
+        for p in getattr(n, "parts", None) or ():
+            k = p.kind
+            if k == "commandsubstitution":
+                c = _SUBST_CTX.get(self.src[p.pos[0]], Ctx.COMMAND_SUBSTITUTION)
+                self.node(p.command, ctx + (c,), None, (), depth + 1)
+            elif k == "processsubstitution":
+                c = Ctx.PROCESS_SUBSTITUTION_IN if self.src[p.pos[0]] == "<" else Ctx.PROCESS_SUBSTITUTION_OUT
+                self.node(p.command, ctx + (c,), None, (), depth + 1)
+            else:
+                self.subst(p, ctx, depth)
+
+    def redirect(self, r: Any, ctx: tuple, depth: int) -> Redirect:
+        src = self.src
+        op = r.type
+        fd = r.input if isinstance(r.input, int) else None
+        out = r.output
+        hd = getattr(r, "heredoc", None)
+        if hd is not None and op in ("<<", "<<-"):
+            delim = src[out.pos[0] : out.pos[1]] if out is not None and hasattr(out, "pos") else ""
+            b0, b1 = hd.pos
+            body = src[b0:b1]
+            cut = body.rfind("\n")
+            body = body[: cut + 1] if cut >= 0 else ""
+            quoted = heredoc_quoted(delim)
+            target = make_word(body, (b0, b0 + len(body))) if quoted else _heredoc_word(body, b0)
+            return Redirect(op, redirect_mode(op, None), target, tuple(r.pos), fd, True, quoted)
+        if isinstance(out, int) or out is None:
+            return Redirect(op, redirect_mode(op, str(out) if out is not None else None), None, tuple(r.pos), fd)
+        w = make_word(src[out.pos[0] : out.pos[1]], tuple(out.pos))
+        self.subst(out, ctx + (Ctx.REDIRECT,), depth)
+        mode = redirect_mode(op, w.text)
+        return Redirect(op, mode, None if mode.value == "dup" else w, tuple(r.pos), fd)
+
+    def command(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        src = self.src
+        argv = []
+        assigns = []
+        redirs = []
+        for p in n.parts:
+            k = p.kind
+            if k == "word":
+                a, b = p.pos
+                argv.append(make_word(src[a:b], (a, b)))
+                if p.parts:
+                    self.subst(p, ctx, depth)
+            elif k == "assignment":
+                a, b = p.pos
+                raw = src[a:b]
+                eq = raw.find("=")
+                name = raw[:eq].rstrip("+")
+                assigns.append(Assignment(name, make_word(raw[eq + 1 :], (a + eq + 1, b)), (a, b)))
+                if p.parts:
+                    self.subst(p, ctx + (Ctx.ASSIGNMENT,), depth)
+            elif k == "redirect":
+                redirs.append(self.redirect(p, ctx, depth))
+        self.res.commands.append(
+            new_command(tuple(argv), tuple(assigns), tuple(redirs), ctx, pipe, PARSER, inherited=inh)
+        )
+
+
+def _heredoc_word(body: str, start: int):
+    """The body of an unquoted heredoc as a Word: text is the body, dynamic if it expands."""
+    from .model import Word
+
+    return Word(body, body, (start, start + len(body)), "$" in body or "`" in body)

@@ -1,0 +1,394 @@
+"""``parse(cmd) -> ParsedLine``: every simple command a shell line would execute.
+
+Pipeline (see docs/parsing.md):
+
+1. size / depth caps (TOO_LARGE: bashlex is not run; a quick paren-depth estimate over the
+   cap skips bashlex and marks TOO_DEEP);
+2. both fronts: bashlex (primary) and tree-sitter-bash (fallback + cross-check);
+3. union of their commands, de-duplicated by (argv spans+texts, assignment spans); a command
+   both report gets ``source="both"``;
+4. safety net: every ``$(..)``/backtick/``<(..)`` inside a word, ``${..}`` or an unquoted
+   heredoc body that no parser turned into a command is re-parsed from its verbatim text
+   (spans shifted); if that finds nothing the owner gets HIDDEN_SUBSTITUTION;
+5. unwrap (:mod:`.unwrap`): wrappers' inner commands and re-parsed nested shell text,
+   recursively, one depth level per nesting;
+6. function-call markers, line markers copied onto commands, pipeline ids renumbered,
+   parent indices assigned.
+
+:func:`parse` never raises.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from .bashlex_front import FrontResult, parse_bashlex
+from .model import (
+    Assignment,
+    Command,
+    Ctx,
+    Marker,
+    ParsedLine,
+    ParseIssue,
+    PipelinePos,
+    Redirect,
+    Word,
+)
+from .treesitter_front import parse_treesitter
+from .unwrap import unwrap
+from .words import F_SUBST, analyze, find_substitutions
+
+__all__ = ["parse"]
+
+#: tree-sitter still lists commands of inputs over max_chars, up to this many characters.
+TREE_SITTER_MAX_CHARS = 1_000_000
+
+_ns_counter = itertools.count()
+_LINE_TO_CMD = (Marker.TOO_LARGE, Marker.TOO_DEEP)
+_SUBST_CTX = {
+    "$(": Ctx.COMMAND_SUBSTITUTION,
+    "`": Ctx.BACKTICK,
+    "<(": Ctx.PROCESS_SUBSTITUTION_IN,
+    ">(": Ctx.PROCESS_SUBSTITUTION_OUT,
+}
+
+
+class _E:
+    """A command under construction: the Command (pipeline id still front-local), who found
+    it, extra markers, derived (unwrapped/nested) children and the pipeline namespace."""
+
+    __slots__ = ("cmd", "source", "markers", "children", "ns")
+
+    def __init__(self, cmd: Command, source: str, ns: int):
+        self.cmd = cmd
+        self.source = source
+        self.markers: set[Marker] = set(cmd.markers)
+        self.children: list[_E] = []
+        self.ns = ns
+
+
+@dataclass(slots=True)
+class _Result:
+    entries: list[_E] = field(default_factory=list)
+    errors: list[ParseIssue] = field(default_factory=list)
+    markers: set[Marker] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)
+    parser: str = "bashlex"
+    parsed: bool = True
+
+
+def parse(cmd: str, *, max_chars: int = 65536, max_depth: int = 64) -> ParsedLine:
+    """Parse a shell command line into every simple command it would execute.
+
+    Never raises: parser failures, recursion limits and internal errors become
+    :class:`ParseIssue` entries and fail-closed markers in the returned :class:`ParsedLine`.
+    """
+    try:
+        if not isinstance(cmd, str):
+            cmd = cmd.decode("utf-8", "replace") if isinstance(cmd, (bytes, bytearray)) else str(cmd)
+        res = _core(cmd, max_chars, max_depth, 0)
+        return _finalize(cmd, res)
+    except RecursionError:
+        return _failed(cmd, "input nested too deeply (recursion limit)", Marker.TOO_DEEP)
+    except Exception as e:  # noqa: BLE001 - parse() must never raise
+        return _failed(cmd, f"internal error: {type(e).__name__}: {e}", Marker.PARSE_ERROR)
+
+
+def _failed(cmd: object, msg: str, marker: Marker) -> ParsedLine:
+    src = cmd if isinstance(cmd, str) else repr(cmd)
+    return ParsedLine(
+        source=src,
+        commands=(),
+        errors=(ParseIssue(msg, None, "policy-router"),),
+        markers=frozenset({marker, Marker.PARSE_ERROR}),
+        parsed=False,
+    )
+
+
+def _paren_depth(src: str) -> int:
+    """Upper bound of ``(`` nesting (quotes ignored): cheap pre-check before bashlex."""
+    d = m = 0
+    for c in src:
+        if c == "(":
+            d += 1
+            if d > m:
+                m = d
+        elif c == ")" and d:
+            d -= 1
+    return m
+
+
+def _comment_only(src: str) -> bool:
+    """True if every line is blank or a comment."""
+    return all(not ln.strip() or ln.lstrip().startswith("#") for ln in src.split("\n"))
+
+
+def _key(c: Command) -> tuple:
+    """Identity of a command across the two fronts: the span of its name word (or of its
+    first assignment / its span). Both fronts build words from the same source text, so the
+    same command gets the same key; when they disagree about the arguments, the primary
+    (bashlex) version is kept."""
+    if c.argv:
+        return c.argv[0].span
+    if c.assignments:
+        return (c.assignments[0].span, 1)
+    return (c.span, 2)
+
+
+def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
+    """Parse ``src`` at nesting ``depth`` into unfinalized entries."""
+    res = _Result()
+    ns = next(_ns_counter)
+    budget = max_depth - depth
+    if budget < 0:
+        res.markers.add(Marker.TOO_DEEP)
+        res.errors.append(ParseIssue("nesting deeper than max_depth", None, "policy-router"))
+        return res
+    too_large = len(src) > max_chars
+    blank = not src.strip()
+    bl: FrontResult | None = None
+    if too_large:
+        res.markers.add(Marker.TOO_LARGE)
+        res.errors.append(ParseIssue(f"input is {len(src)} characters, over max_chars={max_chars}", max_chars, "policy-router"))
+    elif not blank:
+        if src.count("(") > budget and _paren_depth(src) > budget:
+            res.markers.add(Marker.TOO_DEEP)
+            res.errors.append(ParseIssue("parenthesis nesting deeper than max_depth; bashlex skipped", None, "policy-router"))
+        else:
+            bl = parse_bashlex(src, budget)
+    ts = parse_treesitter(src, budget) if len(src) <= TREE_SITTER_MAX_CHARS else None
+
+    if bl is not None and bl.has_error and _comment_only(src):
+        bl = None  # bashlex raises on comment-only input; there is nothing to run
+    bl_ok = bl is not None and not bl.has_error
+    ts_ok = ts is not None and not ts.has_error
+    for fr in (bl, ts):
+        if fr is None:
+            continue
+        if fr.issue is not None:
+            res.errors.append(fr.issue)
+        if fr.too_deep:
+            res.markers.add(Marker.TOO_DEEP)
+        res.functions |= fr.functions
+    res.parser = "bashlex" if bl_ok else "tree-sitter"
+    if too_large or not (bl_ok or ts_ok or blank):
+        res.parsed = False
+        res.markers.add(Marker.PARSE_ERROR)
+
+    # union, bashlex first
+    by_key: dict[tuple, _E] = {}
+    entries = res.entries
+    if bl is not None:
+        for c in bl.commands:
+            k = _key(c)
+            if k not in by_key:
+                e = _E(c, "bashlex", ns)
+                by_key[k] = e
+                entries.append(e)
+    if ts is not None:
+        for c in ts.commands:
+            k = _key(c)
+            e = by_key.get(k)
+            if e is None:
+                e = _E(c, "tree-sitter", ns)
+                by_key[k] = e
+                entries.append(e)
+            elif e.source == "bashlex":
+                e.source = "both"
+                if c.markers:
+                    e.markers |= c.markers
+
+    _hidden_substitutions(src, res, max_chars, max_depth, depth)
+    if len(entries) > 1:
+        entries.sort(key=_order)
+
+    # unwrap wrappers / nested shells
+    stages = {}
+    for e in entries:
+        p = e.cmd.pipeline
+        if p is not None:
+            stages[(p.id, p.index)] = e.cmd
+    for e in entries:
+        p = e.cmd.pipeline
+        up = stages.get((p.id, p.index - 1)) if p is not None and p.index > 0 else None
+        _unwrap_entry(e, up, max_chars, max_depth, depth, res)
+    return res
+
+
+def _order(e: _E) -> tuple[int, int]:
+    s = e.cmd.span
+    return (s[0], -s[1])
+
+
+def _words_of(c: Command):
+    """(word, where, heredoc) for every word of a command that may hold substitutions."""
+    for w in c.argv:
+        yield w, None, False
+    for a in c.assignments:
+        yield a.value, Ctx.ASSIGNMENT, False
+    for r in c.redirects:
+        if r.target is not None:
+            if r.heredoc:
+                if not r.quoted:
+                    yield r.target, Ctx.HEREDOC, True
+            else:
+                yield r.target, Ctx.REDIRECT, False
+
+
+def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int, depth: int) -> None:
+    """Re-parse substitutions no front turned into commands; mark what stays hidden."""
+    entries = res.entries
+    for e in list(entries):
+        for w, where, heredoc in _words_of(e.cmd):
+            raw = w.raw
+            if heredoc:
+                if "$(" not in raw and "`" not in raw:
+                    continue
+            elif not (analyze(raw)[1] & F_SUBST) and "<(" not in raw and ">(" not in raw:
+                continue
+            base = w.span[0]
+            if src[base : base + len(raw)] != raw:
+                continue  # not verbatim source (should not happen); skip safely
+            for sub in find_substitutions(raw, heredoc):
+                start, end, i0, i1, kind, in_param = sub
+                a, b = base + i0, base + i1
+                inner = src[a:b]
+                if not inner.strip():
+                    continue
+                if any(a <= o.cmd.span[0] and o.cmd.span[1] <= b for o in entries):
+                    continue
+                nested = _core(inner, max_chars, max_depth, depth + 1)
+                if not nested.entries:
+                    e.markers.add(Marker.HIDDEN_SUBSTITUTION)
+                    continue
+                prefix = e.cmd.context
+                if where is not None:
+                    prefix += (where,)
+                if in_param:
+                    prefix += (Ctx.PARAMETER,)
+                prefix += (_SUBST_CTX[kind],)
+                for ne in nested.entries:
+                    _relocate(ne, prefix, (), shift=a)
+                    entries.append(ne)
+                if nested.markers & {Marker.TOO_DEEP, Marker.PARSE_ERROR}:
+                    e.markers |= nested.markers & {Marker.TOO_DEEP, Marker.PARSE_ERROR}
+
+
+def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: int, depth: int, res: _Result) -> None:
+    """Attach wrapper inner commands and re-parsed nested text to ``e`` (recursively)."""
+    cmd = e.cmd
+    if not cmd.argv:
+        return
+    if len(cmd.via) + depth > max_depth:
+        e.markers.add(Marker.TOO_DEEP)
+        return
+    u = unwrap(cmd, upstream)
+    if not (u.markers or u.inner or u.nested):
+        return
+    e.markers |= u.markers
+    for inner in u.inner:
+        ce = _E(inner, e.source, e.ns)
+        e.children.append(ce)
+        _unwrap_entry(ce, upstream, max_chars, max_depth, depth, res)
+    for nst in u.nested:
+        nested = _core(nst.text, max_chars, max_depth, depth + 1 + len(cmd.via))
+        if not nested.parsed or nested.markers & {Marker.TOO_DEEP, Marker.TOO_LARGE}:
+            e.markers |= nested.markers & {Marker.TOO_DEEP, Marker.TOO_LARGE, Marker.PARSE_ERROR}
+            for issue in nested.errors:
+                res.errors.append(ParseIssue(f"in text run by {nst.via}: {issue.message}", nst.carrier.span[0], issue.parser))
+        res.functions |= nested.functions
+        prefix = cmd.context + (nst.ctx,)
+        via = cmd.via + (nst.via,)
+        for ne in nested.entries:
+            _relocate(ne, prefix, via, fixed=nst.carrier.span)
+            ne.source = e.source
+            e.children.append(ne)
+
+
+def _relocate(e: _E, ctx_prefix: tuple, via_prefix: tuple, *, shift: int | None = None, fixed: tuple[int, int] | None = None) -> None:
+    """Move a nested entry (and its children) into the outer line: context/via prefixes,
+    spans shifted by ``shift`` (verbatim substring) or all set to ``fixed`` (decoded text)."""
+    c = e.cmd
+    if shift is not None:
+        def sp(s: tuple[int, int]) -> tuple[int, int]:
+            return (s[0] + shift, s[1] + shift)
+    else:
+        def sp(s: tuple[int, int]) -> tuple[int, int]:
+            return fixed  # type: ignore[return-value]
+
+    def wd(w: Word | None) -> Word | None:
+        return None if w is None else Word(w.text, w.raw, sp(w.span), w.dynamic)
+
+    e.cmd = Command(
+        argv=tuple(wd(w) for w in c.argv),  # type: ignore[misc]
+        program=c.program,
+        span=sp(c.span),
+        assignments=tuple(Assignment(a.name, wd(a.value), sp(a.span)) for a in c.assignments),  # type: ignore[arg-type]
+        redirects=tuple(Redirect(r.op, r.mode, wd(r.target), sp(r.span), r.fd, r.heredoc, r.quoted) for r in c.redirects),
+        context=ctx_prefix + c.context,
+        pipeline=c.pipeline,
+        markers=c.markers,
+        via=via_prefix + c.via,
+        parent=c.parent,
+        source=c.source,
+    )
+    for ch in e.children:
+        _relocate(ch, ctx_prefix, via_prefix, shift=shift, fixed=fixed)
+
+
+def _finalize(src: str, res: _Result) -> ParsedLine:
+    """Flatten entries (children right after their parent), renumber pipelines, copy line
+    markers onto commands, mark calls of functions defined in the line."""
+    out: list[Command] = []
+    pipe_ids: dict[tuple[int, int], int] = {}
+    line_m = res.markers
+    to_cmd = {m for m in line_m if m in _LINE_TO_CMD}
+    if not res.parsed:
+        to_cmd.add(Marker.PARSE_ERROR)
+    funcs = res.functions
+
+    def emit(e: _E, parent: int | None) -> None:
+        c = e.cmd
+        p = c.pipeline
+        if p is not None:
+            k = (e.ns, p.id)
+            pid = pipe_ids.get(k)
+            if pid is None:
+                pid = pipe_ids[k] = len(pipe_ids)
+            p = PipelinePos(pid, p.index, p.length)
+        m = e.markers
+        if to_cmd:
+            m = m | to_cmd
+        if funcs and c.program in funcs:
+            m = m | {Marker.FUNCTION_CALL}
+        idx = len(out)
+        out.append(
+            Command(
+                argv=c.argv,
+                program=c.program,
+                span=c.span,
+                assignments=c.assignments,
+                redirects=c.redirects,
+                context=c.context,
+                pipeline=p,
+                markers=frozenset(m),
+                via=c.via,
+                parent=parent,
+                source=e.source,
+            )
+        )
+        for ch in e.children:
+            emit(ch, idx)
+
+    for e in res.entries:
+        emit(e, None)
+    return ParsedLine(
+        source=src,
+        commands=tuple(out),
+        errors=tuple(res.errors),
+        markers=frozenset(line_m),
+        functions=frozenset(funcs),
+        parser=res.parser,
+        parsed=res.parsed,
+    )

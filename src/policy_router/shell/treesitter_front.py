@@ -1,0 +1,380 @@
+"""tree-sitter-bash front: parse a command string with tree-sitter and turn the tree into
+IR Commands.
+
+This is the only module that imports tree_sitter / tree_sitter_bash. One ``Parser`` is kept
+per thread (tree-sitter parsers are not thread-safe). tree-sitter reports byte offsets on
+the UTF-8 encoding; they are converted to character offsets here. Quote removal is done on
+the raw text by :mod:`.words`. :func:`parse_treesitter` never raises.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import tree_sitter_bash
+from tree_sitter import Language, Parser
+
+from .bashlex_front import FrontResult
+from .model import Assignment, Ctx, ParseIssue, PipelinePos, Redirect, Word
+from .words import heredoc_quoted, make_word, new_command, redirect_mode
+
+__all__ = ["parse_treesitter"]
+
+PARSER = "tree-sitter"
+_LANG = Language(tree_sitter_bash.language())
+_tls = threading.local()
+
+_REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_CONTAINERS = frozenset({"program", "list", "do_group", "elif_clause", "else_clause", "ERROR"})
+_SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "variable_name", "file_descriptor"})
+
+
+def _parser() -> Parser:
+    p = getattr(_tls, "parser", None)
+    if p is None:
+        p = _tls.parser = Parser(_LANG)
+    return p
+
+
+def parse_treesitter(src: str, max_depth: int) -> FrontResult:
+    """Parse ``src`` with tree-sitter-bash. Never raises."""
+    res = FrontResult()
+    try:
+        data = src.encode("utf-8", "surrogatepass")
+        tree = _parser().parse(data)
+        root = tree.root_node
+    except Exception as e:  # noqa: BLE001
+        res.has_error = True
+        res.issue = ParseIssue(f"tree-sitter: {type(e).__name__}: {e}", None, PARSER)
+        return res
+    b2c = None if len(data) == len(src) else _byte_to_char(src)
+    w = _Walker(src, b2c, max_depth, res)
+    if root.has_error:
+        res.has_error = True
+        pos = _first_error(root)
+        cpos = None if pos is None else (pos if b2c is None else b2c[pos])
+        res.issue = ParseIssue("tree-sitter: syntax error", cpos, PARSER)
+    try:
+        w.stmts(root.children, (), None, (), 0)
+    except RecursionError:
+        res.too_deep = True
+    except Exception as e:  # noqa: BLE001
+        res.has_error = True
+        res.issue = ParseIssue(f"tree-sitter tree walk: {type(e).__name__}: {e}", None, PARSER)
+    return res
+
+
+def _byte_to_char(src: str) -> list[int]:
+    """Map every UTF-8 byte offset (0..len(bytes)) to the character offset it falls in."""
+    m: list[int] = []
+    for i, ch in enumerate(src):
+        o = ord(ch)
+        n = 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+        m.extend([i] * n)
+    m.append(len(src))
+    return m
+
+
+def _first_error(root: Any) -> int | None:
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_error or n.is_missing:
+            return n.start_byte
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return None
+
+
+class _Walker:
+    __slots__ = ("src", "b2c", "max_depth", "res")
+
+    def __init__(self, src: str, b2c: list[int] | None, max_depth: int, res: FrontResult):
+        self.src = src
+        self.b2c = b2c
+        self.max_depth = max_depth
+        self.res = res
+
+    # -- helpers ---------------------------------------------------------------------------
+    def span(self, n: Any) -> tuple[int, int]:
+        b2c = self.b2c
+        if b2c is None:
+            return (n.start_byte, n.end_byte)
+        return (b2c[n.start_byte], b2c[n.end_byte])
+
+    def word(self, n: Any) -> Word:
+        a, b = self.span(n)
+        return make_word(self.src[a:b], (a, b))
+
+    # -- statements ------------------------------------------------------------------------
+    def stmts(self, children: list, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        """Visit a sequence of sibling statements; a statement followed by ``&`` is background."""
+        last = len(children) - 1
+        for i, c in enumerate(children):
+            if not c.is_named:
+                continue
+            bg = i < last and children[i + 1].type == "&"
+            self.visit(c, ctx + (Ctx.BACKGROUND,) if bg else ctx, pipe, inh, depth)
+
+    def visit(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        if depth > self.max_depth:
+            self.res.too_deep = True
+            return
+        t = n.type
+        if t == "command":
+            self.command(n, ctx, pipe, inh, (), depth)
+        elif t in _CONTAINERS:
+            self.stmts(n.children, ctx, pipe, inh, depth)
+        elif t == "redirected_statement":
+            self.redirected(n, ctx, pipe, inh, depth)
+        elif t == "pipeline":
+            stages = [c for c in n.children if c.is_named and c.type != "comment"]
+            if len(stages) > 1:
+                key = self.span(n)[0]
+                for idx, st in enumerate(stages):
+                    self.visit(st, ctx, PipelinePos(key, idx, len(stages)), inh, depth)
+            else:
+                for st in stages:
+                    self.visit(st, ctx, pipe, inh, depth)
+        elif t == "subshell":
+            self.stmts(n.children, ctx + (Ctx.SUBSHELL,), pipe, inh, depth + 1)
+        elif t == "compound_statement":
+            ch = n.children
+            if ch and ch[0].type == "((":
+                self.subst_children(n, ctx, depth)
+            else:
+                self.stmts(ch, ctx + (Ctx.GROUP,), pipe, inh, depth)
+        elif t == "if_statement":
+            self.stmts(n.children, ctx + (Ctx.IF,), pipe, inh, depth)
+        elif t in ("while_statement", "for_statement", "c_style_for_statement"):
+            c2 = ctx + (Ctx.LOOP,)
+            for c in n.children:
+                if not c.is_named:
+                    continue
+                if c.type == "do_group" or c.type == "compound_statement":
+                    self.visit(c, c2, pipe, inh, depth)
+                elif t == "while_statement":
+                    self.visit(c, c2, pipe, inh, depth)
+                else:
+                    self.subst(c, c2, depth)
+        elif t == "case_statement":
+            c2 = ctx + (Ctx.CASE,)
+            for c in n.children:
+                if c.type == "case_item":
+                    for cc in c.children:
+                        if cc.is_named:
+                            self.visit(cc, c2, pipe, inh, depth)
+                elif c.is_named:
+                    self.subst(c, c2, depth)
+        elif t == "function_definition":
+            c2 = ctx + (Ctx.FUNCTION,)
+            for c in n.children:
+                if c.type == "word":
+                    self.res.functions.add(self.src[slice(*self.span(c))])
+                elif c.is_named:
+                    self.visit(c, c2, None, inh, depth)
+        elif t == "negated_command":
+            self.stmts(n.children, ctx + (Ctx.NEGATED,), pipe, inh, depth)
+        elif t in ("declaration_command", "unset_command"):
+            self.declaration(n, ctx, pipe, inh, depth)
+        elif t == "test_command":
+            self.test_command(n, ctx, pipe, inh, depth)
+        elif t == "variable_assignment":
+            self.command_parts([n], ctx, pipe, inh, (), depth)
+        elif t == "variable_assignments":
+            self.command_parts([c for c in n.children if c.is_named], ctx, pipe, inh, (), depth)
+        elif t in _SKIP:
+            return
+        else:
+            self.subst(n, ctx, depth)
+
+    def redirected(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        body = None
+        redirs: list[Redirect] = []
+        cont: list[Any] = []
+        extra_args: list[Word] = []
+        for c in n.children:
+            t = c.type
+            if t in _REDIRECTS:
+                self.redirect(c, ctx, depth, redirs, cont, extra_args)
+            elif c.is_named and body is None:
+                body = c
+        if cont and cont[0].type == "pipeline" and cont[0].children and cont[0].children[0].type in ("|", "|&"):
+            stages = [c for c in cont[0].children if c.is_named]
+            key = self.span(n)[0]
+            length = len(stages) + 1
+            pipe = PipelinePos(key, 0, length)
+            for idx, st in enumerate(stages, 1):
+                self.visit(st, ctx, PipelinePos(key, idx, length), inh, depth)
+            cont = cont[1:]
+        if body is None:
+            self.res.commands.append(new_command(tuple(extra_args), (), tuple(redirs), ctx, pipe, PARSER, inherited=inh))
+        elif body.type == "command":
+            self.command(body, ctx, pipe, inh, (redirs, extra_args), depth)
+        else:
+            self.visit(body, ctx, pipe, inh + tuple(redirs), depth)
+        for c in cont:
+            self.visit(c, ctx, None, inh, depth)
+
+    def redirect(self, c: Any, ctx: tuple, depth: int, out: list, cont: list, extra_args: list) -> None:
+        """Append the Redirect(s) of redirect node ``c`` to ``out``; statements that
+        tree-sitter nests inside a heredoc redirect go to ``cont``; surplus destination
+        words (``echo > f hello``) are arguments and go to ``extra_args``."""
+        t = c.type
+        ch = c.children
+        fd = None
+        op = ""
+        target = None
+        if t == "heredoc_redirect":
+            at = len(out)
+            delim = ""
+            body = None
+            end_b = None
+            for x in ch:
+                xt = x.type
+                if xt in ("<<", "<<-"):
+                    op = xt
+                elif xt == "heredoc_start":
+                    delim = self.src[slice(*self.span(x))]
+                    end_b = x
+                elif xt == "heredoc_body":
+                    body = x
+                elif xt == "file_descriptor":
+                    fd = _int(self.src[slice(*self.span(x))])
+                elif xt in _REDIRECTS:
+                    self.redirect(x, ctx, depth, out, cont, extra_args)
+                elif xt == "heredoc_end":
+                    continue
+                elif x.is_named:
+                    cont.append(x)
+            quoted = heredoc_quoted(delim)
+            a = self.span(c)[0]
+            b = self.span(end_b)[1] if end_b is not None else a + len(op)
+            if body is not None:
+                s0, s1 = self.span(body)
+                raw = self.src[s0:s1]
+                target = Word(raw, raw, (s0, s1), (not quoted) and ("$" in raw or "`" in raw))
+                if not quoted:
+                    self.subst(body, ctx + (Ctx.HEREDOC,), depth)
+            else:
+                target = Word("", "", (b, b), False)
+            out.insert(at, Redirect(op, redirect_mode(op, None), target, (a, b), fd, True, quoted))
+            return
+        dests = []
+        for x in ch:
+            xt = x.type
+            if xt == "file_descriptor":
+                fd = _int(self.src[slice(*self.span(x))])
+            elif not x.is_named:
+                op += xt
+            elif xt != "comment":
+                dests.append(x)
+        if dests:
+            target = self.word(dests[0])
+            self.subst(dests[0], ctx + (Ctx.REDIRECT,), depth)
+            for d in dests[1:]:
+                extra_args.append(self.word(d))
+                self.subst(d, ctx, depth)
+        mode = redirect_mode(op, target.text if target is not None else None)
+        if mode.value == "dup":
+            target = None
+        out.append(Redirect(op, mode, target, self.span(c), fd))
+
+    def command(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, extra: tuple, depth: int) -> None:
+        self.command_parts(n.children, ctx, pipe, inh, extra, depth)
+
+    def command_parts(self, children: list, ctx: tuple, pipe: PipelinePos | None, inh: tuple, extra: tuple, depth: int) -> None:
+        argv: list[Word] = []
+        assigns: list[Assignment] = []
+        redirs: list[Redirect] = []
+        cont: list[Any] = []
+        src = self.src
+        for c in children:
+            t = c.type
+            if t == "variable_assignment":
+                a, b = self.span(c)
+                raw = src[a:b]
+                eq = raw.find("=")
+                if eq < 0:
+                    argv.append(make_word(raw, (a, b)))
+                    continue
+                assigns.append(Assignment(raw[:eq].rstrip("+"), make_word(raw[eq + 1 :], (a + eq + 1, b)), (a, b)))
+                if c.child_count > 2:
+                    self.subst(c, ctx + (Ctx.ASSIGNMENT,), depth)
+            elif t in _REDIRECTS:
+                self.redirect(c, ctx, depth, redirs, cont, argv)
+            elif t == "comment" or not c.is_named:
+                continue
+            else:
+                argv.append(self.word(c))
+                if c.child_count:
+                    self.subst(c, ctx, depth)
+        if extra:
+            redirs.extend(extra[0])
+            argv.extend(extra[1])
+            argv.sort(key=_start)
+        self.res.commands.append(new_command(tuple(argv), tuple(assigns), tuple(redirs), ctx, pipe, PARSER, inherited=inh))
+        for c in cont:
+            self.visit(c, ctx, None, inh, depth)
+
+    def declaration(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        argv: list[Word] = []
+        for c in n.children:
+            if c.type == "comment":
+                continue
+            argv.append(self.word(c))
+            if c.child_count:
+                self.subst(c, ctx + (Ctx.ASSIGNMENT,) if c.type == "variable_assignment" else ctx, depth)
+        self.res.commands.append(new_command(tuple(argv), (), (), ctx, pipe, PARSER, inherited=inh))
+
+    def test_command(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
+        """``[[ ... ]]`` becomes a command named ``[[`` whose argv are the test's tokens."""
+        argv: list[Word] = []
+        stack = list(reversed(n.children))
+        while stack:
+            c = stack.pop()
+            if c.type in ("binary_expression", "unary_expression", "parenthesized_expression", "negation_expression"):
+                stack.extend(reversed(c.children))
+                continue
+            argv.append(self.word(c))
+            if c.child_count:
+                self.subst(c, ctx, depth)
+        self.res.commands.append(new_command(tuple(argv), (), (), ctx, pipe, PARSER, inherited=inh))
+
+    # -- substitutions inside words --------------------------------------------------------
+    def subst(self, n: Any, ctx: tuple, depth: int) -> None:
+        """Find command/process substitutions under a word-level node."""
+        if depth > self.max_depth:
+            self.res.too_deep = True
+            return
+        t = n.type
+        if t == "command_substitution":
+            ch = n.children
+            c = Ctx.BACKTICK if ch and ch[0].type == "`" else Ctx.COMMAND_SUBSTITUTION
+            self.stmts(ch, ctx + (c,), None, (), depth + 1)
+        elif t == "process_substitution":
+            ch = n.children
+            c = Ctx.PROCESS_SUBSTITUTION_OUT if ch and ch[0].type == ">(" else Ctx.PROCESS_SUBSTITUTION_IN
+            self.stmts(ch, ctx + (c,), None, (), depth + 1)
+        elif t == "expansion":
+            self.subst_children(n, ctx + (Ctx.PARAMETER,), depth)
+        elif n.child_count:
+            self.subst_children(n, ctx, depth)
+
+    def subst_children(self, n: Any, ctx: tuple, depth: int) -> None:
+        for c in n.children:
+            if c.child_count:
+                t = c.type
+                if t in ("command", "redirected_statement", "pipeline", "list", "subshell", "compound_statement"):
+                    self.visit(c, ctx, None, (), depth)
+                else:
+                    self.subst(c, ctx, depth)
+
+
+def _int(s: str) -> int | None:
+    return int(s) if s.isdigit() else None
+
+
+def _start(w: Word) -> int:
+    return w.span[0]
