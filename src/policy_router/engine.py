@@ -22,7 +22,7 @@ from typing import Any
 
 from .decision import CommandVerdict, Decision, Evaluation, Mode, RuleMatch, TraceEvent
 from .errors import PluginError, PolicyError
-from .matchers import CompileContext, LineState, compile_match, is_exact_name
+from .matchers import CompileContext, LineState, compile_match, is_exact_name, string_matcher
 from .hookspecs import Predicate
 from .policy.model import Policy, Rule
 from .shell.model import DYNAMIC_MARKERS, Marker, ParsedLine
@@ -73,7 +73,8 @@ def _exact_programs(rule: Rule) -> tuple[str, ...] | None:
 class Engine:
     """Evaluates parsed lines against one policy. Build once, call :meth:`evaluate` often."""
 
-    __slots__ = ("policy", "_rules", "_by_program", "_generic", "_adjust", "_home", "_pm")
+    __slots__ = ("policy", "_rules", "_by_program", "_adjust", "_home", "_pm",
+                 "_unconstrained", "_globbed", "_exact", "_nonexact")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -95,21 +96,38 @@ class Engine:
         if problems:
             raise PolicyError("cannot compile policy: " + "; ".join(problems))
         self._rules: tuple[CompiledRule, ...] = tuple(compiled)
-        generic = tuple(c for c in compiled if c.programs is None)
-        by_program: dict[str, list[CompiledRule]] = {}
+        # Index: exact program names -> rules; rules with a program glob/regex keep a name
+        # test; rules without ``program`` are tried for every command.
+        self._unconstrained = tuple(c for c in compiled if "program" not in c.rule.match)
+        self._globbed = tuple(
+            (c, string_matcher(c.rule.match["program"], CompileContext(registry)))
+            for c in compiled
+            if c.programs is None and "program" in c.rule.match
+        )
+        globbed = dict((c.order, t) for c, t in self._globbed)
+        self._nonexact = tuple(
+            (c, globbed.get(c.order)) for c in compiled if c.programs is None
+        )
+        exact: dict[str, list[CompiledRule]] = {}
         for c in compiled:
             for name in c.programs or ():
-                by_program.setdefault(name, [])
-                if c not in by_program[name]:
-                    by_program[name].append(c)
-        self._generic = generic
+                lst = exact.setdefault(name, [])
+                if c not in lst:
+                    lst.append(c)
+        self._exact = exact
         self._by_program: dict[str, tuple[CompiledRule, ...]] = {
-            name: tuple(sorted(rs + list(generic), key=lambda c: c.order))
-            for name, rs in by_program.items()
+            name: self._candidates_for(name) for name in exact
         }
         hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
         self._home = posixpath.normpath(os.path.expanduser("~"))
+
+    def _candidates_for(self, program: str) -> tuple[CompiledRule, ...]:
+        if program not in self._exact:
+            return tuple(c for c, test in self._nonexact if test is None or test(program))
+        found = list(self._exact[program]) + list(self._unconstrained)
+        found += [c for c, test in self._globbed if test(program)]
+        return tuple(sorted(found, key=lambda c: c.order))
 
     @property
     def rules(self) -> tuple[CompiledRule, ...]:
@@ -117,8 +135,14 @@ class Engine:
         return self._rules
 
     def candidates(self, program: str) -> tuple[CompiledRule, ...]:
-        """The rules tried for a command whose program is ``program``."""
-        return self._by_program.get(program, self._generic)
+        """The rules tried for a command whose program is ``program``: rules naming it
+        exactly, rules whose program glob matches it, and rules without ``program``, in
+        policy order. Exact names are precomputed; other names are filtered on the fly
+        (nothing is cached, so evaluation never mutates the engine)."""
+        hit = self._by_program.get(program)
+        if hit is None:
+            hit = self._candidates_for(program)
+        return hit
 
     # ----------------------------------------------------------------------------------------
 
@@ -146,14 +170,17 @@ class Engine:
         events: list[TraceEvent] | None = [] if trace else None
         verdicts: list[CommandVerdict] = []
         by_program = self._by_program
-        generic = self._generic
+        candidates = self.candidates
         for i, cmd in enumerate(parsed.commands):
             ctx = line.context(i)
             matches: list[RuleMatch] = []
             if events is not None:
                 events.append(TraceEvent("enter", i, None, cmd.program))
             allowed: frozenset[Marker] = frozenset()
-            for cr in by_program.get(cmd.program, generic):
+            rules = by_program.get(cmd.program)
+            if rules is None:
+                rules = candidates(cmd.program)
+            for cr in rules:
                 if not cr.match(cmd, ctx):
                     if events is not None:
                         events.append(TraceEvent("no_match", i, cr.rule.id))

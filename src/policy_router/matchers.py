@@ -733,18 +733,19 @@ def _path_pattern(p: str, ctx: CompileContext, sub: tuple[Any, ...]) -> Callable
         return rooted(lambda m: m.home, p[1:])
     if p.startswith("$HOME/") or p == "$HOME":
         return rooted(lambda m: m.home, p[len("$HOME") :])
+    if "$" in p:
+        ctx.error(
+            f"a path pattern may use $WORKSPACE or $HOME only as its first component; "
+            f"use re: for a literal '$' (got {p!r})",
+            *sub,
+        )
+        return lambda item: False
     if p.startswith("/"):
         norm = posixpath.normpath(p) if not p.endswith("/**") else posixpath.normpath(p[:-3]) + "/**"
         if norm.startswith("//"):
             norm = norm[1:]
         test = _glob_test(norm)
         return lambda item: any(test(c) for c in item[0].candidates)
-    if "$" in p:
-        ctx.error(
-            f"path pattern may use $WORKSPACE or $HOME only as its first component (got {p!r})",
-            *sub,
-        )
-        return lambda item: False
     test = _glob_test("*/" + p)
     return lambda item: any(test(c) for c in item[0].candidates)
 

@@ -109,10 +109,17 @@ def _show(v: Any) -> str:
     return repr(v)
 
 
-def _name(path: Sequence[Any]) -> str:
-    """How a node is named in messages: its key, or ``key[i]`` for a list item."""
+def _name(path: Sequence[Any], data: Any = None) -> str:
+    """How a node is named in messages: its key, ``key[i]`` for a list item, or
+    ``rule 'id'`` for a rule that has an id."""
     if not path:
         return "the policy file"
+    if len(path) == 2 and path[0] == "rules" and isinstance(data, dict):
+        rules = data.get("rules")
+        if isinstance(rules, list) and isinstance(path[1], int) and path[1] < len(rules):
+            rid = rules[path[1]].get("id") if isinstance(rules[path[1]], dict) else None
+            if isinstance(rid, str):
+                return f"rule '{rid}'"
     last = path[-1]
     if isinstance(last, int):
         parent = next((p for p in reversed(path) if isinstance(p, str)), "list")
@@ -129,7 +136,7 @@ def _schema_issues(doc: LocatedDoc, validator: jsonschema.protocols.Validator) -
 
 def _render_error(doc: LocatedDoc, err: jsonschema.ValidationError) -> list[PolicyIssue]:
     path = tuple(err.absolute_path)
-    what = _name(path)
+    what = _name(path, doc.data)
     inst = err.instance
     sch = err.schema if isinstance(err.schema, dict) else {}
     v = err.validator
@@ -152,6 +159,19 @@ def _render_error(doc: LocatedDoc, err: jsonschema.ValidationError) -> list[Poli
         pat = sch.get("propertyNames", {}).get("pattern", "")
         return [PolicyIssue(doc.key_location(path + (inst,)), "schema",
                             f"name '{inst}' in {what} must match {pat}")]  # fmt: skip
+    if v in ("anyOf", "oneOf") and err.context:
+        # Name the real problem: an error inside the value (a bad list item) first, then a
+        # branch that fits the value's shape (an enum for a scalar, minItems for a list).
+        deep = [e for e in err.context if e.relative_path]
+        if deep:
+            return _render_error(doc, max(deep, key=lambda e: len(e.relative_path)))
+        scalar = not isinstance(inst, (list, dict))
+        shaped = [
+            e for e in err.context
+            if e.validator != "type" and (scalar or e.validator not in ("enum", "const"))
+        ]
+        if shaped:
+            return _render_error(doc, shaped[0])
     if expected and v in ("anyOf", "oneOf", "pattern", "type"):
         msg = f"{what} must be {expected} (got {_show(inst)})"
     elif v in ("anyOf", "oneOf"):

@@ -63,6 +63,9 @@ def load_yaml(text: str, name: str) -> LocatedDoc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
         msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        cm = exc.context_mark
+        if cm is not None and mark is not None and (cm.line, cm.column) != (mark.line, mark.column):
+            msg += f" (started at {name}:{cm.line + 1}:{cm.column + 1})"
         doc.issues.append(PolicyIssue(loc, "yaml", msg or "invalid YAML"))
         doc.data = None
     except yaml.YAMLError as exc:
