@@ -274,7 +274,7 @@ def _schema_data() -> Any:
     except ImportError:
         schema = None
     if callable(schema):
-        schema = schema()
+        schema = schema(_plugin_manager())
     if isinstance(schema, dict):
         return schema
     if isinstance(schema, str):

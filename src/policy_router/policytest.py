@@ -147,11 +147,18 @@ class TestReport:
 
 
 def default_test_dirs(policy_paths: Sequence[str | Path]) -> list[Path]:
-    """The ``tests`` directories next to the given policy files (or inside given directories)."""
+    """The ``tests`` directories next to the given policy files (or inside given directories).
+
+    When a policy file is a symlink and no ``tests`` directory sits next to the link, the one
+    next to the link's target is used (the packaged default links to ``policies/default.yaml``).
+    """
     out: list[Path] = []
     for raw in policy_paths:
         p = Path(raw)
         d = p / "tests" if p.is_dir() else p.parent / "tests"
+        if not d.is_dir() and p.is_symlink():  # e.g. the packaged default links to policies/
+            real = p.resolve()
+            d = real / "tests" if real.is_dir() else real.parent / "tests"
         if d not in out:
             out.append(d)
     return out
