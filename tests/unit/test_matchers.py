@@ -1,0 +1,169 @@
+"""Built-in matchers: flag normalisation, global-option skipping, path resolution, patterns."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy_router.matchers import (
+    CompileContext,
+    LineState,
+    compile_match,
+    normalize_flags,
+    positional_words,
+)
+from policy_router.plugins import get_plugin_manager, matcher_registry
+from policy_router.policy.model import freeze
+from policy_router.shell.model import Command, ParsedLine, Word
+
+REG = matcher_registry(get_plugin_manager(load_entrypoints=False))
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["-rf", "x"], {"-rf", "-r", "-f"}),
+        (["-r", "-f"], {"-r", "-f"}),
+        (["--recursive", "--force=yes"], {"--recursive", "--force"}),
+        (["-x", "--", "-y", "--z"], {"-x"}),
+        (["-", "file"], set()),
+        (["-exec", "rm", ";"], {"-exec", "-e", "-x", "-c"}),
+        (["-n5"], {"-n5", "-n", "-5"}),
+    ],
+)
+def test_normalize_flags(args: list[str], expected: set[str]) -> None:
+    assert normalize_flags(args) == frozenset(expected)
+
+
+@pytest.mark.parametrize(
+    "program, args, expected",
+    [
+        ("git", ["-C", "/p", "commit", "-m", "x"], ("commit", "x")),
+        ("git", ["-c", "k=v", "--git-dir=.git", "--no-pager", "push", "origin"], ("push", "origin")),
+        ("git", ["--work-tree", "/w", "remote", "add", "o", "u"], ("remote", "add", "o", "u")),
+        ("docker", ["--context", "prod", "-H", "tcp://x", "run", "img"], ("run", "img")),
+        ("docker", ["compose", "-f", "x.yml", "down"], ("compose", "down")),
+        ("kubectl", ["-n", "kube-system", "delete", "pod", "p"], ("delete", "pod", "p")),
+        ("cargo", ["+nightly", "build"], ("build",)),
+        ("make", ["-j", "4", "install"], ("install",)),
+        ("make", ["-j", "install"], ("install",)),
+        ("npm", ["--prefix", "web", "run", "build"], ("run", "build")),
+        ("terraform", ["-chdir=infra", "apply"], ("apply",)),
+        ("systemctl", ["--user", "-H", "host", "stop", "x"], ("stop", "x")),
+        ("helm", ["--kube-context", "c", "uninstall", "r"], ("uninstall", "r")),
+        ("unknown", ["--opt", "value", "sub"], ("value", "sub")),
+        ("git", ["--", "commit"], ("commit",)),
+    ],
+)
+def test_positional_words(program: str, args: list[str], expected: tuple[str, ...]) -> None:
+    assert positional_words(program, args) == expected
+
+
+def W(text: str, raw: str | None = None, dynamic: bool = False) -> Word:
+    return Word(text, text if raw is None else raw, (0, 0), dynamic)
+
+
+def C(*argv: str | Word) -> Command:
+    words = tuple(a if isinstance(a, Word) else W(a) for a in argv)
+    return Command(words, words[0].text, (0, 0))
+
+
+def ctx_for(*cmds: Command, cwd: str = "/ws", ws: str = "/ws", home: str = "/home/u"):
+    line = LineState(ParsedLine("<t>", tuple(cmds)), cwd=cwd, workspace=ws, home=home)
+    return line
+
+
+@pytest.mark.parametrize(
+    "cmds, index, expected",
+    [
+        ([C("cat", "a", "../b", "/etc/x", "--file=/f", "-", "--", "-z")], 0,
+         [("/ws/a",), ("/b",), ("/etc/x",), ("/f",), ("/ws/-z",)]),
+        ([C("cat", W("~", "~"), W("~/x", "~/x"), W("~bob/x", "~bob/x", True))], 0,
+         [("/home/u",), ("/home/u/x",), ()]),
+        ([C("cat", W("$HOME/x", "$HOME/x", True), W("${HOME}", "${HOME}", True), W("$X/y", "$X/y", True))], 0,
+         [("/home/u/x",), ("/home/u",), ()]),
+        ([C("cat", W("$HOME", "'$HOME'"), W("~", "'~'"))], 0, [("/ws/$HOME",), ("/ws/~",)]),
+        ([C("rm", W("*.py", "*.py", True), W(".*", ".*", True))], 0, [("/ws/*.py",), ()]),
+        ([C("cd", "/"), C("rm", ".")], 1, [("/ws", "/")]),
+        ([C("cd", "sub"), C("cd", ".."), C("cat", "f")], 2, [("/ws/f", "/ws/sub/f", "/f")]),
+        ([C("cd", W("$D", "$D", True)), C("cat", "f", "/abs")], 1, [(), ("/abs",)]),
+        ([C("cd"), C("cat", "f")], 1, [("/ws/f", "/home/u/f")]),
+        ([C("cd", "-"), C("cat", "f")], 1, [()]),
+    ],
+)
+def test_paths_resolution(cmds: list[Command], index: int, expected: list[tuple[str, ...]]) -> None:
+    line = ctx_for(*cmds)
+    assert [p.candidates for p in line.context(index).paths] == expected
+
+
+PATH_CASES = [
+    ({"any": ["$WORKSPACE"]}, C("cat", "src/a"), True),
+    ({"any": ["$WORKSPACE"]}, C("cat", "/etc/a"), False),
+    ({"any": ["!$WORKSPACE"]}, C("cat", "/etc/a"), True),
+    ({"any": ["!$WORKSPACE"]}, C("cat", W("$X", "$X", True)), True),
+    ({"none": ["!$WORKSPACE"]}, C("cat", "a", "b/c"), True),
+    ({"none": ["!$WORKSPACE"]}, C("cat", "a", "../wsx"), False),
+    ({"any": ["$WORKSPACE/"]}, C("rm", "."), True),
+    ({"any": ["$WORKSPACE/"]}, C("rm", "./build"), False),
+    ({"any": ["$WORKSPACE/.git/**"]}, C("rm", ".git"), True),
+    ({"any": ["$WORKSPACE/.git/**"]}, C("rm", ".git/config"), True),
+    ({"any": ["~/.ssh/*"]}, C("cat", "/home/u/.ssh/id_rsa"), True),
+    ({"any": ["~"]}, C("rm", "/home/u/"), True),
+    ({"any": ["~"]}, C("rm", "/home/u/x"), False),
+    ({"any": ["/etc/**"]}, C("vi", "/etc"), True),
+    ({"any": ["/etc/*"]}, C("vi", "/etc/a/b"), True),
+    ({"any": ["/etc/*"]}, C("vi", "/etcx"), False),
+    ({"any": [".env"]}, C("cat", "sub/.env"), True),
+    ({"any": [".env"]}, C("cat", "sub/x.env"), False),
+    ({"any": ["*.pem"]}, C("cat", "/a/b/k.pem"), True),
+    ({"any": ["re:/\\.aws/"]}, C("cat", "/home/u/.aws/credentials"), True),
+    ({"all": ["/a", "/b"]}, C("cp", "/a", "/b"), True),
+    ({"all": ["/a", "/b"]}, C("cp", "/a", "/c"), False),
+]
+
+
+@pytest.mark.parametrize("value, cmd, expected", PATH_CASES)
+def test_path_patterns(value: dict, cmd: Command, expected: bool) -> None:
+    cctx = CompileContext(REG)
+    pred = compile_match(freeze({"paths": value}), cctx)
+    assert cctx.issues == []
+    line = ctx_for(cmd)
+    assert pred(cmd, line.context(0)) is expected
+
+
+ARGS_CASES = [
+    ({"args": {"any": ["*.py"]}}, C("python", "a/b.py"), True),
+    ({"args": {"any": ["re:^--?e(xec)?$"]}}, C("x", "-e"), True),
+    ({"args": {"none": ["--help"]}}, C("x", "--help"), False),
+    ({"flags": {"all": ["-r", "-f"]}}, C("rm", "-fr", "x"), True),
+    ({"flags": {"all": ["-r", "-f"]}}, C("rm", "-r", "x"), False),
+    ({"flags": {"any": ["--force"]}}, C("git", "push", "--force=true"), True),
+    ({"flags": {"any": ["-f"]}}, C("rm", "--", "-f"), False),
+    ({"program": "python*"}, C("python3.12"), True),
+    ({"program": ["rm"]}, C("./rm"), False),
+    ({"subcommand": "remote add"}, C("git", "remote", "add", "x"), True),
+    ({"subcommand": "remote add"}, C("git", "remote", "remove", "x"), False),
+    ({"not": {"program": "ls"}}, C("rm"), True),
+    ({"any_of": [{"program": "ls"}, {"args": {"any": ["x"]}}]}, C("rm", "x"), True),
+]
+
+
+@pytest.mark.parametrize("value, cmd, expected", ARGS_CASES)
+def test_other_keys(value: dict, cmd: Command, expected: bool) -> None:
+    cctx = CompileContext(REG)
+    pred = compile_match(freeze(value), cctx)
+    assert cctx.issues == []
+    assert pred(cmd, ctx_for(cmd).context(0)) is expected
+
+
+def test_compile_reports_every_problem_with_its_path() -> None:
+    cctx = CompileContext(REG, ("match",))
+    compile_match(
+        freeze({"args": {"any": ["re:(", "ok", "re:["]}, "not": {"program": "re:*"}, "bogus": 1}),
+        cctx,
+    )
+    assert [(p, m.split(":")[0]) for p, m in cctx.issues] == [
+        (("match", "args", "any", 0), "invalid regular expression '('"),
+        (("match", "args", "any", 2), "invalid regular expression '['"),
+        (("match", "not", "program", 0), "invalid regular expression '*'"),
+        (("match", "bogus"), "unknown match key 'bogus'"),
+    ]
