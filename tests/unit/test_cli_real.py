@@ -134,3 +134,17 @@ def test_batch_10000_lines() -> None:
 def test_done_criteria_with_shipped_default_policy(cmd: str, decision: str) -> None:
     r = cli("explain", "--json", cmd)
     assert (r.returncode, r.stderr, json.loads(r.stdout)["decision"]) == (0, "", decision)
+
+
+@needs_engine
+def test_malformed_test_file_exits_2_naming_location(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("- cmd: ls\n  decision: allow\n- cmd: ls\n  decison: local\n")
+    r = cli("test", "--policy", str(FIXTURE), str(cases))
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (
+        "policy-router: error: 3 errors occurred:\n"
+        f"{cases}:2:13: schema: 'decision' must be one of local, sandbox, deny (got 'allow')\n"
+        f"{cases}:3:3: schema: 'decision' must be one of local, sandbox, deny (got None)\n"
+        f"{cases}:4:12: schema: unknown key 'decison' (expected one of cmd, cwd, decision, matches, mode, name, rule, workspace)\n"
+    )
