@@ -40,13 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from policy_router.config import Settings
+    from policy_router.errors import PolicyRouterError
     from policy_router.policy import load_policy
     from policy_router.router import Router
 
-    router = Router(load_policy(), settings=Settings(cache_size=0))
+    try:
+        router = Router(load_policy(), settings=Settings(cache_size=0))
+    except PolicyRouterError as e:  # the oracle itself needs only the parser
+        print(f"warning: default policy does not load, decisions not shown: {e}", file=sys.stderr)
+        router = None
 
-    def decide(s: str) -> str:
-        return router.decide(s, cwd="/home/user/work").decision.value
+    def decide(s: str) -> str | None:
+        return router.decide(s, cwd="/home/user/work").decision.value if router else None
 
     lines = list(EVASION_LINES)
     lines += [Grammar(RandomChooser(random.Random(args.seed + i)), safe=True).line() for i in range(args.lines)]
@@ -60,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     with Sandbox(names=_policy_names(), timeout=args.timeout) as sb:
         results = sb.run_many(lines)
         t_run = time.perf_counter() - t0
-        verdicts = [judge(r, engine_view(r.line, decide)) for r in results]
+        verdicts = [judge(r, engine_view(r.line, decide if router else None)) for r in results]
         for v in verdicts:
             tally.add(v)
         print(f"command: {' '.join([sys.executable, *sys.argv])}")
