@@ -130,7 +130,8 @@ def _explain_batch(args: argparse.Namespace, explainer: _Explainer, stdin: IO[st
     from .explain import evaluation_to_data
 
     worst = Decision.LOCAL
-    for n, raw in enumerate(stdin, start=1):
+    source = getattr(stdin, "buffer", stdin)  # read bytes when we can: bad UTF-8 is one bad line
+    for n, raw in enumerate(source, start=1):
         if not raw.strip():
             continue
         out: dict[str, Any]
@@ -161,8 +162,13 @@ def _explain_batch(args: argparse.Namespace, explainer: _Explainer, stdin: IO[st
     return EXIT_DECISION[worst] if args.exit_code else EXIT_OK
 
 
-def _batch_request(raw: str, args: argparse.Namespace) -> dict[str, Any]:
+def _batch_request(raw: str | bytes, args: argparse.Namespace) -> dict[str, Any]:
     """Parse one batch line into cmd/mode/cwd/workspace/id, or raise ValueError saying why."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8: byte {exc.start + 1}") from None
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -441,6 +447,15 @@ def _error(msg: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status (see the module docstring and docs/cli.md)."""
     debug = os.environ.get("POLICY_ROUTER_DEBUG") == "1"
+    for stream in (sys.stdout, sys.stderr):
+        # Lone surrogates (undecodable argv bytes, "\ud800" in JSON input) print as \udXXXX
+        # escapes instead of aborting the run; inside a JSON string that escape is valid JSON.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

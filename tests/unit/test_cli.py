@@ -248,3 +248,16 @@ def test_batch_any_input_one_answer_per_nonblank_line_in_order(
     assert all(("error" in r) != ("decision" in r) for r in rows)
     worst = max([11 if "error" in r else cli.EXIT_DECISION[Decision(r["decision"])] for r in rows], default=0)
     assert code == worst
+
+
+def test_batch_reads_bytes_and_bad_utf8_is_one_bad_line(fake: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = b'"ls"\n"\xff\xfe"\r\n{"cmd": "curl \xc3\xa9"}\r\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="ascii"))
+    code, out, err = run(capsys, "explain", "-")
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert (code, err) == (0, "")
+    assert rows == [
+        {**fake_eval("ls", mode=Mode.AUTO, cwd=None, workspace=None).to_dict(), "line": 1},
+        {"error": {"code": "bad-input", "message": "not UTF-8: byte 2"}, "line": 2},
+        {**fake_eval("curl \u00e9", mode=Mode.AUTO, cwd=None, workspace=None).to_dict(), "line": 3},
+    ]
