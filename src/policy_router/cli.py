@@ -50,18 +50,41 @@ _PROG = "policy-router"
 # --------------------------------------------------------------------------- helpers
 
 
-def _policy_paths(cli_paths: Sequence[str] | None) -> list[str] | None:
-    """--policy paths, else POLICY_ROUTER_POLICY (":"-separated), else None (the shipped default)."""
+def _settings(cli_values: dict[str, Any], cwd: str | None) -> Any:
+    """The effective Settings (CLI > env > config file > defaults), as ``run`` sees them, or
+    None when policy_router.config is not installed."""
+    try:
+        from .config import Settings
+    except ImportError:
+        return None
+    return Settings.load(cli_values, cwd=cwd)
+
+
+def _policy_paths(cli_paths: Sequence[str] | None, *, cwd: str | None = None) -> list[str] | None:
+    """--policy paths, else the ``policy`` setting (POLICY_ROUTER_POLICY, ":"-separated, or the
+    config file), else None (the shipped default). The same resolution ``run`` uses, so
+    ``explain`` explains the policy that ``run`` enforces."""
     if cli_paths:
         return list(cli_paths)
+    settings = _settings({}, cwd)
+    if settings is not None:
+        return [str(p) for p in settings.policy] or None
     try:
-        from .policy import policy_paths_from_env  # type: ignore[attr-defined]
+        from .policy import policy_paths_from_env
     except ImportError:
         raw = os.environ.get("POLICY_ROUTER_POLICY", "")
         env_paths = [p for p in raw.split(":") if p]
     else:
         env_paths = list(policy_paths_from_env(os.environ) or [])
     return [str(p) for p in env_paths] or None
+
+
+def _explain_defaults(args: argparse.Namespace) -> tuple[Mode, str | None]:
+    """mode and workspace for explain: the flags, else the settings (env / config file), else auto/None."""
+    settings = _settings({"mode": args.mode, "workspace": args.workspace}, args.cwd)
+    if settings is None:
+        return Mode(args.mode or "auto"), args.workspace
+    return Mode(settings.mode), settings.workspace
 
 
 def _plugin_manager() -> Any:
@@ -173,7 +196,7 @@ def _batch_request(raw: str | bytes, args: argparse.Namespace) -> dict[str, Any]
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
-    req: dict[str, Any] = {"mode": Mode(args.mode), "cwd": args.cwd, "workspace": args.workspace, "id": None}
+    req: dict[str, Any] = {"mode": args.mode, "cwd": args.cwd, "workspace": args.workspace, "id": None}
     if isinstance(obj, str):
         req["cmd"] = obj
         return req
@@ -211,11 +234,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if not words:
         args.usage_error("the following arguments are required: CMD")
     args.cmd = words
-    explainer = _Explainer(_policy_paths(args.policy))
+    explainer = _Explainer(_policy_paths(args.policy, cwd=args.cwd))
+    args.mode, args.workspace = _explain_defaults(args)
     if args.cmd == ["-"]:
         return _explain_batch(args, explainer, sys.stdin, stdout)
     cmd = " ".join(args.cmd)
-    ev = explainer.evaluate(cmd, mode=Mode(args.mode), cwd=args.cwd, workspace=args.workspace)
+    ev = explainer.evaluate(cmd, mode=args.mode, cwd=args.cwd, workspace=args.workspace)
     if args.json:
         _write(stdout, render_json(ev, trace=args.trace))
     else:
@@ -388,9 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     p.add_argument("--trace", action="store_true", help="include the evaluation trace")
     _add_policy_option(p)
-    p.add_argument("--mode", choices=[m.value for m in Mode], default="auto", help="execution mode (default: auto)")
-    p.add_argument("--cwd", metavar="DIR", help="working directory for resolving relative paths")
-    p.add_argument("--workspace", metavar="DIR", help="workspace directory ($WORKSPACE in rules)")
+    p.add_argument(
+        "--mode",
+        choices=[m.value for m in Mode],
+        help="execution mode (default: the `mode` setting: POLICY_ROUTER_MODE or the config file, else auto)",
+    )
+    p.add_argument("--cwd", metavar="DIR", help="working directory for resolving relative paths (and finding the config file)")
+    p.add_argument("--workspace", metavar="DIR", help="workspace directory ($WORKSPACE in rules; default: the `workspace` setting)")
     p.add_argument("--exit-code", action="store_true", help="exit 0 local, 10 sandbox, 11 deny")
     p.set_defaults(func=cmd_explain, usage_error=p.error)
 

@@ -29,6 +29,17 @@ from policy_router.errors import (
 from policy_router.shell.model import Command, Word
 
 
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No operator settings leak in: no POLICY_ROUTER_* / STIGMER_* env, no config file upward."""
+    import os
+
+    for k in list(os.environ):
+        if k.startswith(("POLICY_ROUTER_", "STIGMER_")):
+            monkeypatch.delenv(k)
+    monkeypatch.chdir(tmp_path)
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
@@ -261,3 +272,25 @@ def test_batch_reads_bytes_and_bad_utf8_is_one_bad_line(fake: Any, monkeypatch: 
         {"error": {"code": "bad-input", "message": "not UTF-8: byte 2"}, "line": 2},
         {**fake_eval("curl \u00e9", mode=Mode.AUTO, cwd=None, workspace=None).to_dict(), "line": 3},
     ]
+
+
+def test_explain_settings_from_env_and_config_file(fake: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(FakeExplainer, "__init__", lambda self, paths: seen.append(paths))
+    (tmp_path / "policy-router.toml").write_text('policy = ["team.yaml"]\nmode = "sandbox"\nworkspace = "/ws"\n')
+    code, out, err = run(capsys, "explain", "--json", "ls")
+    assert (code, err, seen) == (0, "", [[str(tmp_path / "team.yaml")]])
+    assert json.loads(out) == fake_eval("ls", mode=Mode.SANDBOX, cwd=None, workspace="/ws").to_dict()
+    # env beats the file, flags beat env
+    monkeypatch.setenv("POLICY_ROUTER_MODE", "local")
+    monkeypatch.setenv("POLICY_ROUTER_POLICY", "/e1.yaml:/e2.yaml")
+    code, out, err = run(capsys, "explain", "--json", "curl")
+    assert (code, seen[-1], json.loads(out)["mode"]) == (0, ["/e1.yaml", "/e2.yaml"], "local")
+    code, out, err = run(capsys, "explain", "--json", "--mode", "auto", "--policy", "cli.yaml", "curl")
+    assert (code, seen[-1], json.loads(out)["mode"]) == (0, ["cli.yaml"], "auto")
+
+
+def test_bad_setting_is_a_config_error(fake: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("POLICY_ROUTER_MODE", "host")
+    code, out, err = run(capsys, "explain", "ls")
+    assert (code, out) == (2, "") and err.startswith("policy-router: error: ") and "POLICY_ROUTER_MODE" in err
