@@ -22,7 +22,7 @@ from typing import Any
 
 from .decision import CommandVerdict, Decision, Evaluation, Mode, RuleMatch, TraceEvent
 from .errors import PluginError, PolicyError
-from .matchers import CompileContext, LineState, compile_match, is_exact_name, string_matcher
+from .matchers import CompileContext, LineState, compile_match, program_filter, string_matcher
 from .hookspecs import Predicate
 from .policy.model import Policy, Rule
 from .shell.model import DYNAMIC_MARKERS, Marker, ParsedLine
@@ -40,7 +40,7 @@ class CompiledRule:
     match: Predicate
     unless: tuple[Predicate, ...]
     explicit_markers: frozenset[Marker]
-    programs: tuple[str, ...] | None  # exact program names when indexable, else None
+    programs: tuple[frozenset[str], tuple[str, ...]] | None  # program filter, None: any program
 
 
 def _explicit_markers(rule: Rule) -> frozenset[Marker]:
@@ -58,16 +58,6 @@ def _explicit_markers(rule: Rule) -> frozenset[Marker]:
             if mk in DYNAMIC_MARKERS:
                 out.add(mk)
     return frozenset(out)
-
-
-def _exact_programs(rule: Rule) -> tuple[str, ...] | None:
-    v = rule.match.get("program")
-    if v is None:
-        return None
-    names = (v,) if isinstance(v, str) else tuple(v)
-    if names and all(isinstance(n, str) and is_exact_name(n) for n in names):
-        return names
-    return None
 
 
 class Engine:
@@ -91,29 +81,28 @@ class Engine:
             for path, msg in cctx.issues:
                 problems.append(f"rule {rule.id!r} {'.'.join(map(str, path))}: {msg}")
             compiled.append(
-                CompiledRule(rule, order, match, unless, _explicit_markers(rule), _exact_programs(rule))
+                CompiledRule(rule, order, match, unless, _explicit_markers(rule), program_filter(rule.match))
             )
         if problems:
             raise PolicyError("cannot compile policy: " + "; ".join(problems))
         self._rules: tuple[CompiledRule, ...] = tuple(compiled)
-        # Index: exact program names -> rules; rules with a program glob/regex keep a name
-        # test; rules without ``program`` are tried for every command.
-        self._unconstrained = tuple(c for c in compiled if "program" not in c.rule.match)
+        # Index (see _program_filter): exact program names -> rules; rules whose filter has
+        # globs keep a name test; rules without a filter are tried for every command.
+        self._unconstrained = tuple(c for c in compiled if c.programs is None)
         self._globbed = tuple(
-            (c, string_matcher(c.rule.match["program"], CompileContext(registry)))
+            (c, string_matcher(c.programs[1], CompileContext(registry)))
             for c in compiled
-            if c.programs is None and "program" in c.rule.match
+            if c.programs is not None and c.programs[1]
         )
-        globbed = dict((c.order, t) for c, t in self._globbed)
+        globbed = {c.order: t for c, t in self._globbed}
+        # rules tried for a name that no rule lists exactly
         self._nonexact = tuple(
-            (c, globbed.get(c.order)) for c in compiled if c.programs is None
+            (c, globbed.get(c.order)) for c in compiled if c.programs is None or c.programs[1]
         )
         exact: dict[str, list[CompiledRule]] = {}
         for c in compiled:
-            for name in c.programs or ():
-                lst = exact.setdefault(name, [])
-                if c not in lst:
-                    lst.append(c)
+            for name in sorted(c.programs[0]) if c.programs is not None else ():
+                exact.setdefault(name, []).append(c)
         self._exact = exact
         self._by_program: dict[str, tuple[CompiledRule, ...]] = {
             name: self._candidates_for(name) for name in exact
@@ -125,9 +114,11 @@ class Engine:
     def _candidates_for(self, program: str) -> tuple[CompiledRule, ...]:
         if program not in self._exact:
             return tuple(c for c, test in self._nonexact if test is None or test(program))
-        found = list(self._exact[program]) + list(self._unconstrained)
-        found += [c for c, test in self._globbed if test(program)]
-        return tuple(sorted(found, key=lambda c: c.order))
+        found = {c.order: c for c in self._exact[program]}
+        for c, test in self._nonexact:
+            if test is None or test(program):
+                found[c.order] = c
+        return tuple(found[k] for k in sorted(found))
 
     @property
     def rules(self) -> tuple[CompiledRule, ...]:

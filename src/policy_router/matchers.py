@@ -37,6 +37,7 @@ __all__ = [
     "normalize_flags",
     "positional_words",
     "is_exact_name",
+    "program_filter",
     "policy_router_register_matchers",
 ]
 
@@ -412,14 +413,15 @@ class MatchContext:
     """The context a predicate gets for one command: ``line`` (the :class:`LineState`),
     ``index`` (of the command in ``line.commands``) and cached facts about the command."""
 
-    __slots__ = ("line", "index", "command", "_flags", "_positional", "_subwords", "_paths")
+    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths")
 
     def __init__(self, line: LineState, index: int):
         self.line = line
         self.index = index
         self.command: Command = line.commands[index]
+        #: ``argv[1:]`` texts
+        self.args: tuple[str, ...] = tuple(w.text for w in self.command.argv[1:])
         self._flags: frozenset[str] | None = None
-        self._positional: tuple[str, ...] | None = None
         self._subwords: tuple[str, ...] | None = None
         self._paths: tuple[PathInfo, ...] | None = None
 
@@ -427,14 +429,14 @@ class MatchContext:
     def flags(self) -> frozenset[str]:
         """Normalised flags (see :func:`normalize_flags`)."""
         if self._flags is None:
-            self._flags = normalize_flags(self.command.args)
+            self._flags = normalize_flags(self.args)
         return self._flags
 
     @property
     def subcommand_words(self) -> tuple[str, ...]:
         """Positional words after skipping the program's global options."""
         if self._subwords is None:
-            self._subwords = positional_words(self.command.program, self.command.args)
+            self._subwords = positional_words(self.command.program, self.args)
         return self._subwords
 
     @property
@@ -584,170 +586,277 @@ def _as_list(value: Any) -> tuple[Any, ...]:
     return (value,)
 
 
-def string_matcher(patterns: Iterable[str], ctx: CompileContext, *sub: Any) -> Callable[[str], bool]:
+def _pattern_regex(p: str, ctx: CompileContext, sub: tuple[Any, ...]) -> str | None:
+    """The regex source (used with ``search``) for one string pattern, or None when the
+    pattern is invalid (the problem is recorded). Globs are anchored; ``re:`` is not."""
+    if p.startswith("re:"):
+        try:
+            re.compile(p[3:])
+        except re.error as exc:
+            ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub)
+            return None
+        return p[3:]
+    return r"\A" + fnmatch.translate(p)
+
+
+_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+def _scoped(source: str) -> str:
+    """Wrap one regex for an alternation: leading global flags ``(?i)`` become the scoped
+    form ``(?i:...)`` (global flags are only allowed at the very start of a pattern)."""
+    m = _LEADING_FLAGS.match(source)
+    if m:
+        return f"(?{m.group(1)}:{source[m.end():]})"
+    return f"(?:{source})"
+
+
+def _regex_any(sources: Sequence[str]) -> Callable[[str], Any] | None:
+    """One compiled ``search`` for the alternation of ``sources`` (each searched on its
+    own if the alternation does not compile, e.g. because of inline global flags)."""
+    if not sources:
+        return None
+    if len(sources) == 1:
+        return re.compile(sources[0]).search
+    try:
+        return re.compile("|".join(_scoped(s) for s in sources)).search
+    except re.error:
+        parts = tuple(re.compile(s).search for s in sources)
+        return lambda s: any(f(s) is not None for f in parts) or None
+
+
+def string_matcher(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any) -> Callable[[str], bool]:
     """Compile patterns into ``test(s) -> bool``: exact strings, fnmatch globs (``*`` also
-    matches ``/``; case-sensitive) or ``re:`` regexes (searched). A bad regex is recorded."""
+    matches ``/``; case-sensitive) or ``re:`` regexes (searched, not anchored). All
+    non-exact patterns become one regex. Invalid regexes are recorded at ``sub + (i,)``
+    (no index when a single string was given)."""
     exact: set[str] = set()
-    regexes: list[Callable[[str], Any]] = []
+    sources: list[str] = []
+    single = isinstance(patterns, str)
     for i, p in enumerate(_as_list(patterns)):
+        where = sub if single else sub + (i,)
         if not isinstance(p, str):
-            ctx.error(f"pattern must be a string (got {p!r})", *sub, i)
+            ctx.error(f"pattern must be a string (got {p!r})", *where)
             continue
-        if p.startswith("re:"):
-            try:
-                regexes.append(re.compile(p[3:]).search)
-            except re.error as exc:
-                ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub, i)
-        elif _GLOB_CHARS.isdisjoint(p):
+        if is_exact_name(p):
             exact.add(p)
-        else:
-            regexes.append(re.compile(fnmatch.translate(p)).match)
+            continue
+        src = _pattern_regex(p, ctx, where)
+        if src is not None:
+            sources.append(src)
     fexact = frozenset(exact)
-    rx = tuple(regexes)
-    if not rx:
+    rx = _regex_any(sources)
+    if rx is None:
         return fexact.__contains__
-    if not fexact and len(rx) == 1:
-        only = rx[0]
-        return lambda s: only(s) is not None
+    if not fexact:
+        return lambda s: rx(s) is not None
+    return lambda s: s in fexact or rx(s) is not None
 
-    def test(s: str) -> bool:
-        if s in fexact:
-            return True
-        for r in rx:
-            if r(s) is not None:
-                return True
-        return False
 
-    return test
+ItemTest = Callable[[Any, "MatchContext"], bool]
 
 
 def _set_test(
     value: Mapping[str, Any],
     ctx: CompileContext,
-    items_of: Callable[[Any], Iterable[Any]],
-    make: Callable[[str, CompileContext, tuple[Any, ...]], Callable[[Any], bool]],
+    items_of: Callable[["MatchContext"], Sequence[Any]],
+    make: Callable[[Any, CompileContext, tuple[Any, ...]], ItemTest],
 ) -> Predicate:
-    """Compile ``{any, all, none}`` over the items ``items_of(mctx)`` of a command, where
-    ``make(pattern)`` builds an item test for one pattern."""
+    """Compile ``{any, all, none}`` over the items ``items_of(mctx)`` of a command.
+    ``make(patterns, ctx, sub)`` builds one test "some of these patterns matches the item"
+    (``any`` and ``none`` use one test for all their patterns; ``all`` one per pattern)."""
+    any_t = make(value["any"], ctx, ("any",)) if value.get("any") else None
+    none_t = make(value["none"], ctx, ("none",)) if value.get("none") else None
+    all_v = value.get("all") or ()
+    all_t = tuple(make((p,), ctx, ("all", i)) for i, p in enumerate(_as_list(all_v)))
 
-    def tests(key: str) -> tuple[Callable[[Any], bool], ...]:
-        return tuple(make(p, ctx, (key, i)) for i, p in enumerate(_as_list(value.get(key, ()))))
+    if any_t is not None and none_t is None and not all_t:
+        only = any_t
 
-    any_t, all_t, none_t = tests("any"), tests("all"), tests("none")
-
-    def pred(command: Command, mctx: Any) -> bool:
-        items = items_of(mctx)
-        if any_t and not any(t(it) for t in any_t for it in items):
+        def pred_any(command: Command, m: "MatchContext") -> bool:
+            for it in items_of(m):
+                if only(it, m):
+                    return True
             return False
-        for t in all_t:
-            if not any(t(it) for it in items):
-                return False
-        for t in none_t:
+
+        return pred_any
+
+    def pred(command: Command, m: "MatchContext") -> bool:
+        items = items_of(m)
+        if any_t is not None:
             for it in items:
-                if t(it):
+                if any_t(it, m):
+                    break
+            else:
+                return False
+        if none_t is not None:
+            for it in items:
+                if none_t(it, m):
                     return False
+        for t in all_t:
+            for it in items:
+                if t(it, m):
+                    break
+            else:
+                return False
         return True
 
     return pred
 
 
-def _single(p: str, ctx: CompileContext, sub: tuple[Any, ...]) -> Callable[[str], bool]:
-    if p.startswith("re:"):
-        try:
-            return re.compile(p[3:]).search  # type: ignore[return-value]
-        except re.error as exc:
-            ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub)
-            return lambda s: False
-    if _GLOB_CHARS.isdisjoint(p):
-        return p.__eq__  # type: ignore[return-value]
-    return re.compile(fnmatch.translate(p)).match  # type: ignore[return-value]
+def _string_set_test(value: Mapping[str, Any], ctx: CompileContext, items_of: Callable[["MatchContext"], Sequence[str]]) -> Predicate:
+    """``{any, all, none}`` over string items (args, flags), with one combined test per
+    ``any``/``none`` list and no per-item wrapper calls."""
+    any_t = string_matcher(value["any"], ctx, "any") if value.get("any") else None
+    none_t = string_matcher(value["none"], ctx, "none") if value.get("none") else None
+    all_t = tuple(string_matcher(p, ctx, "all", i) for i, p in enumerate(_as_list(value.get("all") or ())))
+    if any_t is not None and none_t is None and not all_t:
+        only = any_t
+
+        def pred_any(command: Command, m: "MatchContext") -> bool:
+            for it in items_of(m):
+                if only(it):
+                    return True
+            return False
+
+        return pred_any
+
+    def pred(command: Command, m: "MatchContext") -> bool:
+        items = items_of(m)
+        if any_t is not None and not any(map(any_t, items)):
+            return False
+        if none_t is not None and any(map(none_t, items)):
+            return False
+        for t in all_t:
+            if not any(map(t, items)):
+                return False
+        return True
+
+    return pred
 
 
 # ---- path patterns -----------------------------------------------------------------------
 
 
-def _glob_test(pattern: str) -> Callable[[str], bool]:
-    """fnmatch ``pattern``; a trailing ``/**`` also matches the directory itself."""
-    rx = re.compile(fnmatch.translate(pattern)).match
+def _glob_sources(pattern: str) -> list[str]:
+    """Regex sources for a path glob; a trailing ``/**`` also matches the directory itself."""
+    out = [r"\A" + fnmatch.translate(pattern)]
     if pattern.endswith("/**") and len(pattern) > 3:
-        base = re.compile(fnmatch.translate(pattern[:-3])).match
-        return lambda s: rx(s) is not None or base(s) is not None
-    return lambda s: rx(s) is not None
+        out.append(r"\A" + fnmatch.translate(pattern[:-3]))
+    return out
 
 
-def _path_pattern(p: str, ctx: CompileContext, sub: tuple[Any, ...]) -> Callable[[tuple[PathInfo, MatchContext]], bool]:
-    """Build a test for one path pattern over ``(PathInfo, MatchContext)`` items.
+def _relative_to(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` as ``/rest`` (``/`` for the root itself), or None."""
+    if root == "/":
+        return path
+    if path == root:
+        return "/"
+    if path.startswith(root) and path[len(root)] == "/":
+        return path[len(root) :]
+    return None
+
+
+def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) -> ItemTest:
+    """Build ``test(PathInfo, mctx)``: does some pattern match this path?
 
     ``$WORKSPACE``: every candidate inside the workspace (unknown: no). ``!$WORKSPACE``: some
-    candidate outside (unknown: yes). ``$WORKSPACE/x``, ``~/x``, ``/x``: globs on the path
-    relative to that root. ``re:..``: regex searched in the absolute path. Any other pattern is
-    relative and matches the end of the path (``.env`` matches ``/a/b/.env``)."""
-    if p == "$WORKSPACE":
+    candidate outside (unknown: yes). ``$WORKSPACE/x``, ``~/x``, ``$HOME/x``: globs on the
+    path relative to that root (``$WORKSPACE/`` and ``~`` alone are the root itself).
+    ``/x``: globs on the absolute path. ``re:..``: regex searched in the absolute path. Any
+    other pattern matches the end of the path (``.env`` matches ``/a/b/.env``). A trailing
+    ``/**`` also matches the directory itself. Unknown paths match only ``!$WORKSPACE``.
+    """
+    single = isinstance(patterns, str)
+    ws_in = ws_out = False
+    abs_src: list[str] = []
+    home_src: list[str] = []
+    ws_src: list[str] = []
+    for i, p in enumerate(_as_list(patterns)):
+        where = sub if single else sub + (i,)
+        if not isinstance(p, str):
+            ctx.error(f"pattern must be a string (got {p!r})", *where)
+            continue
+        if p == "$WORKSPACE":
+            ws_in = True
+        elif p == "!$WORKSPACE":
+            ws_out = True
+        elif p.startswith("re:"):
+            src = _pattern_regex(p, ctx, where)
+            if src is not None:
+                abs_src.append(src)
+        elif p == "$WORKSPACE/" or p.startswith("$WORKSPACE/"):
+            ws_src += _glob_sources("/" + p[len("$WORKSPACE/") :] if p != "$WORKSPACE/" else "/")
+        elif p in ("~", "$HOME") or p.startswith(("~/", "$HOME/")):
+            rest = p[1:] if p.startswith("~") else p[len("$HOME") :]
+            home_src += _glob_sources(rest or "/")
+        elif "$" in p:
+            ctx.error(
+                f"a path pattern may use $WORKSPACE or $HOME only as its first component; "
+                f"use re: for a literal '$' (got {p!r})",
+                *where,
+            )
+        elif p.startswith("/"):
+            norm = posixpath.normpath(p[:-3]) + "/**" if p.endswith("/**") else posixpath.normpath(p)
+            if norm.startswith("//"):
+                norm = norm[1:]
+            abs_src += _glob_sources(norm)
+        else:
+            abs_src += _glob_sources("*/" + p)
+    abs_rx, home_rx, ws_rx = _regex_any(abs_src), _regex_any(home_src), _regex_any(ws_src)
 
-        def inside(item: tuple[PathInfo, MatchContext]) -> bool:
-            info, m = item
+    def test(info: PathInfo, m: "MatchContext") -> bool:
+        cands = info.candidates
+        if not cands:
+            return ws_out
+        if ws_in or ws_out or ws_rx is not None:
             ws = m.workspace
-            return info.known and all(_inside(c, ws) for c in info.candidates)
-
-        return inside
-    if p == "!$WORKSPACE":
-
-        def outside(item: tuple[PathInfo, MatchContext]) -> bool:
-            info, m = item
-            ws = m.workspace
-            return (not info.known) or any(not _inside(c, ws) for c in info.candidates)
-
-        return outside
-    if p.startswith("re:"):
-        try:
-            rx = re.compile(p[3:]).search
-        except re.error as exc:
-            ctx.error(f"invalid regular expression {p[3:]!r}: {exc}", *sub)
-            return lambda item: False
-        return lambda item: any(rx(c) is not None for c in item[0].candidates)
-
-    def rooted(root_of: Callable[[MatchContext], str], rest: str) -> Callable[[tuple[PathInfo, MatchContext]], bool]:
-        test = _glob_test("/" + rest.lstrip("/")) if rest else (lambda s: s == "/")
-
-        def t(item: tuple[PathInfo, MatchContext]) -> bool:
-            info, m = item
-            root = root_of(m)
-            for c in info.candidates:
-                if root == "/":
-                    rel = c
-                elif c == root:
-                    rel = "/"
-                elif c.startswith(root + "/"):
-                    rel = c[len(root) :]
-                else:
-                    continue
-                if test(rel):
+            if ws_out and not all(_inside(c, ws) for c in cands):
+                return True
+            if ws_in and all(_inside(c, ws) for c in cands):
+                return True
+            if ws_rx is not None:
+                for c in cands:
+                    rel = _relative_to(c, ws)
+                    if rel is not None and ws_rx(rel) is not None:
+                        return True
+        if abs_rx is not None:
+            for c in cands:
+                if abs_rx(c) is not None:
                     return True
-            return False
+        if home_rx is not None:
+            home = m.home
+            for c in cands:
+                rel = _relative_to(c, home)
+                if rel is not None and home_rx(rel) is not None:
+                    return True
+        return False
 
-        return t
+    return test
 
-    if p.startswith("$WORKSPACE/"):
-        return rooted(lambda m: m.workspace, p[len("$WORKSPACE") :])
-    if p == "~" or p.startswith("~/"):
-        return rooted(lambda m: m.home, p[1:])
-    if p.startswith("$HOME/") or p == "$HOME":
-        return rooted(lambda m: m.home, p[len("$HOME") :])
-    if "$" in p:
-        ctx.error(
-            f"a path pattern may use $WORKSPACE or $HOME only as its first component; "
-            f"use re: for a literal '$' (got {p!r})",
-            *sub,
+
+def program_filter(match: Any) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """Over-approximate which program names a match object can hold for: ``(exact names,
+    glob/regex patterns)``, or None when it may hold for any program. ``program`` bounds the
+    object; so does ``any_of`` when every branch is bounded (the union of the branches)."""
+    bounds: list[tuple[frozenset[str], tuple[str, ...]]] = []
+    prog = match.get("program")
+    if prog is not None:
+        names = (prog,) if isinstance(prog, str) else tuple(prog)
+        bounds.append(
+            (frozenset(n for n in names if is_exact_name(n)), tuple(n for n in names if not is_exact_name(n)))
         )
-        return lambda item: False
-    if p.startswith("/"):
-        norm = posixpath.normpath(p) if not p.endswith("/**") else posixpath.normpath(p[:-3]) + "/**"
-        if norm.startswith("//"):
-            norm = norm[1:]
-        test = _glob_test(norm)
-        return lambda item: any(test(c) for c in item[0].candidates)
-    test = _glob_test("*/" + p)
-    return lambda item: any(test(c) for c in item[0].candidates)
+    branches = match.get("any_of")
+    if branches:
+        parts = [program_filter(b) for b in branches if hasattr(b, "get")]
+        if len(parts) == len(branches) and all(p is not None for p in parts):
+            exact = frozenset().union(*(p[0] for p in parts if p))
+            globs = tuple(g for p in parts if p for g in p[1])
+            bounds.append((exact, globs))
+    if not bounds:
+        return None
+    # AND of bounds: any one of them is a sound over-approximation; take the tightest
+    return min(bounds, key=lambda b: (len(b[1]) > 0, len(b[0]) + 100 * len(b[1])))
 
 
 # ---- the built-in keys --------------------------------------------------------------------
@@ -783,15 +892,15 @@ def _c_subcommand(value: Any, ctx: CompileContext) -> Predicate:
 
 
 def _c_flags(value: Any, ctx: CompileContext) -> Predicate:
-    return _set_test(value, ctx, lambda m: m.flags, _single)
+    return _string_set_test(value, ctx, lambda m: m.flags)
 
 
 def _c_args(value: Any, ctx: CompileContext) -> Predicate:
-    return _set_test(value, ctx, lambda m: m.command.args, _single)
+    return _string_set_test(value, ctx, lambda m: m.args)
 
 
 def _c_paths(value: Any, ctx: CompileContext) -> Predicate:
-    return _set_test(value, ctx, lambda m: [(p, m) for p in m.paths], _path_pattern)
+    return _set_test(value, ctx, lambda m: m.paths, _path_item_test)
 
 
 _MODES: Mapping[str, frozenset[RedirectMode]] = {
@@ -803,28 +912,29 @@ _MODES: Mapping[str, frozenset[RedirectMode]] = {
 }
 
 
+def _is_device(info: PathInfo) -> bool:
+    return info.known and all(c in HARMLESS_DEVICES or c.startswith("/dev/fd/") for c in info.candidates)
+
+
 def _c_redirects(value: Any, ctx: CompileContext) -> Predicate:
     modes: frozenset[RedirectMode] = frozenset()
     for mname in _as_list(value.get("mode", "any")):
         modes |= _MODES.get(mname, frozenset())
-    targets = tuple(
-        _path_pattern(p, ctx, ("target", i)) for i, p in enumerate(_as_list(value.get("target", ())))
-    )
+    target = _path_item_test(value["target"], ctx, ("target",)) if value.get("target") else None
     outside = value.get("outside_workspace")
-    ws_out = _path_pattern("!$WORKSPACE", ctx, ())
+    ws_out = _path_item_test("!$WORKSPACE", ctx, ())
 
     def pred(command: Command, m: MatchContext) -> bool:
         for r in command.redirects:
             if r.mode not in modes or r.target is None or r.heredoc or r.op == "<<<":
                 continue
-            w = r.target
-            if targets or outside is not None:
-                item = (m.resolve(w.text, w.raw, w.dynamic), m)
-                if targets and not any(t(item) for t in targets):
+            if target is not None or outside is not None:
+                w = r.target
+                info = m.resolve(w.text, w.raw, w.dynamic)
+                if target is not None and not target(info, m):
                     continue
                 if outside is not None:
-                    is_dev = item[0].known and all(c in HARMLESS_DEVICES or c.startswith("/dev/fd/") for c in item[0].candidates)
-                    is_out = (not is_dev) and ws_out(item)
+                    is_out = (not _is_device(info)) and ws_out(info, m)
                     if is_out != bool(outside):
                         continue
             return True
@@ -919,8 +1029,30 @@ def _c_line(value: Any, ctx: CompileContext) -> Predicate:
 
 
 def _c_any_of(value: Any, ctx: CompileContext) -> Predicate:
-    inners = tuple(ctx.compile_match(v, i) for i, v in enumerate(_as_list(value)))
-    return lambda command, m: any(p(command, m) for p in inners)
+    """Branches bounded to exact program names (see :func:`program_filter`) are only tried
+    for those programs; the others are tried for every command."""
+    branches = _as_list(value)
+    inners = tuple(ctx.compile_match(v, i) for i, v in enumerate(branches))
+    filters = [program_filter(b) if isinstance(b, Mapping) else None for b in branches]
+    always = tuple(p for p, f in zip(inners, filters) if f is None or f[1])
+    by_name: dict[str, list[Predicate]] = {}
+    for p, f in zip(inners, filters):
+        if f is not None:
+            for name in f[0]:
+                by_name.setdefault(name, [])
+    for p, f in zip(inners, filters):
+        for name in by_name:
+            if f is None or f[1] or name in f[0]:
+                by_name[name].append(p)
+    table = {k: tuple(v) for k, v in by_name.items()}
+
+    def pred(command: Command, m: Any) -> bool:
+        for p in table.get(command.program, always):
+            if p(command, m):
+                return True
+        return False
+
+    return pred
 
 
 def _c_not(value: Any, ctx: CompileContext) -> Predicate:

@@ -164,6 +164,6 @@ def test_compile_reports_every_problem_with_its_path() -> None:
     assert [(p, m.split(":")[0]) for p, m in cctx.issues] == [
         (("match", "args", "any", 0), "invalid regular expression '('"),
         (("match", "args", "any", 2), "invalid regular expression '['"),
-        (("match", "not", "program", 0), "invalid regular expression '*'"),
+        (("match", "not", "program"), "invalid regular expression '*'"),
         (("match", "bogus"), "unknown match key 'bogus'"),
     ]
