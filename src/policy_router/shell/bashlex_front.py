@@ -9,6 +9,7 @@ tree-sitter front's words for the same span.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ class FrontResult:
     issue: ParseIssue | None = None
     too_deep: bool = False
     has_error: bool = False
+    #: set by the tree-sitter front when it skipped its walk because it found no command
+    #: the other front missed: the command-name offsets it confirmed.
+    agreed: set[int] | None = None
 
 
 def parse_bashlex(src: str, max_depth: int) -> FrontResult:
@@ -69,6 +73,8 @@ def _msg(e: BaseException) -> str:
 
 
 _SUBST_CTX = {"`": Ctx.BACKTICK, "$": Ctx.COMMAND_SUBSTITUTION}
+_DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+_ASSIGN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 
 
 class _Walker:
@@ -133,9 +139,10 @@ class _Walker:
             self._parts(n.parts, ctx + (Ctx.LOOP,), pipe, inh, depth)
         elif k == "function":
             parts = n.parts
-            if parts and parts[0].kind == "word":
-                self.res.functions.add(parts[0].word)
-            for p in parts[1:]:
+            name = next((p for p in parts if p.kind == "word"), None)
+            if name is not None:
+                self.res.functions.add(name.word)
+            for p in parts:
                 if p.kind not in ("reservedword", "word"):
                     self.node(p, ctx + (Ctx.FUNCTION,), None, inh, depth)
         elif k in ("reservedword", "operator", "pipe"):
@@ -202,7 +209,8 @@ class _Walker:
                 a, b = p.pos
                 argv.append(make_word(src[a:b], (a, b)))
                 if p.parts:
-                    self.subst(p, ctx, depth)
+                    decl = len(argv) > 1 and argv[0].text in _DECLARATIONS and _ASSIGN_RE.match(argv[-1].raw)
+                    self.subst(p, ctx + (Ctx.ASSIGNMENT,) if decl else ctx, depth)
             elif k == "assignment":
                 a, b = p.pos
                 raw = src[a:b]

@@ -154,10 +154,12 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
     elif not blank:
         if src.count("(") > budget and _paren_depth(src) > budget:
             res.markers.add(Marker.TOO_DEEP)
-            res.errors.append(ParseIssue("parenthesis nesting deeper than max_depth; bashlex skipped", None, "policy-router"))
         else:
             bl = parse_bashlex(src, budget)
-    ts = parse_treesitter(src, budget) if len(src) <= TREE_SITTER_MAX_CHARS else None
+    known = None
+    if bl is not None and not bl.has_error and not bl.too_deep:
+        known = {c.argv[0].span[0] for c in bl.commands if c.argv}
+    ts = parse_treesitter(src, budget, known) if len(src) <= TREE_SITTER_MAX_CHARS else None
 
     if bl is not None and bl.has_error and _comment_only(src):
         bl = None  # bashlex raises on comment-only input; there is nothing to run
@@ -172,7 +174,9 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
             res.markers.add(Marker.TOO_DEEP)
         res.functions |= fr.functions
     res.parser = "bashlex" if bl_ok else "tree-sitter"
-    if too_large or not (bl_ok or ts_ok or blank):
+    if Marker.TOO_DEEP in res.markers:
+        res.errors.append(ParseIssue(f"nesting deeper than max_depth={max_depth}", None, "policy-router"))
+    if too_large or Marker.TOO_DEEP in res.markers or not (bl_ok or ts_ok or blank):
         res.parsed = False
         res.markers.add(Marker.PARSE_ERROR)
 
@@ -186,7 +190,13 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
                 e = _E(c, "bashlex", ns)
                 by_key[k] = e
                 entries.append(e)
-    if ts is not None:
+    if ts is not None and ts.agreed is not None:
+        confirmed = ts.agreed
+        for e in entries:
+            c = e.cmd
+            if c.argv and c.argv[0].span[0] in confirmed:
+                e.source = "both"
+    elif ts is not None:
         for c in ts.commands:
             k = _key(c)
             e = by_key.get(k)
@@ -239,9 +249,12 @@ def _words_of(c: Command):
 def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int, depth: int) -> None:
     """Re-parse substitutions no front turned into commands; mark what stays hidden."""
     entries = res.entries
+    too_deep = Marker.TOO_DEEP in res.markers
     for e in list(entries):
         for w, where, heredoc in _words_of(e.cmd):
             raw = w.raw
+            if "`" not in raw and "(" not in raw:
+                continue
             if heredoc:
                 if "$(" not in raw and "`" not in raw:
                     continue
@@ -257,6 +270,9 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                 if not inner.strip():
                     continue
                 if any(a <= o.cmd.span[0] and o.cmd.span[1] <= b for o in entries):
+                    continue
+                if too_deep:
+                    e.markers.add(Marker.TOO_DEEP)
                     continue
                 nested = _core(inner, max_chars, max_depth, depth + 1)
                 if not nested.entries:
@@ -337,6 +353,9 @@ def _relocate(e: _E, ctx_prefix: tuple, via_prefix: tuple, *, shift: int | None 
         _relocate(ch, ctx_prefix, via_prefix, shift=shift, fixed=fixed)
 
 
+_set = object.__setattr__
+
+
 def _finalize(src: str, res: _Result) -> ParsedLine:
     """Flatten entries (children right after their parent), renumber pipelines, copy line
     markers onto commands, mark calls of functions defined in the line."""
@@ -356,28 +375,21 @@ def _finalize(src: str, res: _Result) -> ParsedLine:
             pid = pipe_ids.get(k)
             if pid is None:
                 pid = pipe_ids[k] = len(pipe_ids)
-            p = PipelinePos(pid, p.index, p.length)
+            if pid != p.id:
+                p = PipelinePos(pid, p.index, p.length)
         m = e.markers
         if to_cmd:
             m = m | to_cmd
         if funcs and c.program in funcs:
             m = m | {Marker.FUNCTION_CALL}
         idx = len(out)
-        out.append(
-            Command(
-                argv=c.argv,
-                program=c.program,
-                span=c.span,
-                assignments=c.assignments,
-                redirects=c.redirects,
-                context=c.context,
-                pipeline=p,
-                markers=frozenset(m),
-                via=c.via,
-                parent=parent,
-                source=e.source,
-            )
-        )
+        # Every Command here was created during this parse() call and is referenced only by
+        # its entry: finish it in place (still unpublished) instead of building it twice.
+        _set(c, "pipeline", p)
+        _set(c, "markers", frozenset(m) if m != c.markers else c.markers)
+        _set(c, "parent", parent)
+        _set(c, "source", e.source)
+        out.append(c)
         for ch in e.children:
             emit(ch, idx)
 

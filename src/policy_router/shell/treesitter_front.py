@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 import tree_sitter_bash
-from tree_sitter import Language, Parser
+from tree_sitter import Language, Parser, Query, QueryCursor
 
 from .bashlex_front import FrontResult
 from .model import Assignment, Ctx, ParseIssue, PipelinePos, Redirect, Word
@@ -24,37 +24,60 @@ __all__ = ["parse_treesitter"]
 PARSER = "tree-sitter"
 _LANG = Language(tree_sitter_bash.language())
 _tls = threading.local()
+#: Nodes that start a command in our IR; used for the cheap cross-check against bashlex.
+_NAMES_QUERY = Query(_LANG, "[(command_name) (declaration_command) (unset_command) (test_command)] @c")
 
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _CONTAINERS = frozenset({"program", "list", "do_group", "elif_clause", "else_clause", "ERROR"})
 _SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "variable_name", "file_descriptor"})
 
 
-def _parser() -> Parser:
+def _parser() -> tuple[Parser, QueryCursor]:
     p = getattr(_tls, "parser", None)
     if p is None:
-        p = _tls.parser = Parser(_LANG)
+        p = _tls.parser = (Parser(_LANG), QueryCursor(_NAMES_QUERY))
     return p
 
 
-def parse_treesitter(src: str, max_depth: int) -> FrontResult:
-    """Parse ``src`` with tree-sitter-bash. Never raises."""
+def parse_treesitter(src: str, max_depth: int, known_starts: set[int] | None = None) -> FrontResult:
+    """Parse ``src`` with tree-sitter-bash. Never raises.
+
+    ``known_starts``: character offsets where the other front already found a command
+    name. If tree-sitter parses cleanly and finds no command starting anywhere else, the
+    Python tree walk is skipped and ``res.agreed`` is set: the two parsers agree on which
+    commands exist, so the other front's commands stand (this is the common case, and the
+    walk is the expensive part).
+    """
     res = FrontResult()
     try:
         data = src.encode("utf-8", "surrogatepass")
-        tree = _parser().parse(data)
+        parser, cursor = _parser()
+        tree = parser.parse(data)
         root = tree.root_node
     except Exception as e:  # noqa: BLE001
         res.has_error = True
         res.issue = ParseIssue(f"tree-sitter: {type(e).__name__}: {e}", None, PARSER)
         return res
     b2c = None if len(data) == len(src) else _byte_to_char(src)
-    w = _Walker(src, b2c, max_depth, res)
     if root.has_error:
         res.has_error = True
         pos = _first_error(root)
         cpos = None if pos is None else (pos if b2c is None else b2c[pos])
         res.issue = ParseIssue("tree-sitter: syntax error", cpos, PARSER)
+    elif known_starts is not None:
+        try:
+            caps = cursor.captures(root).get("c", ())
+        except Exception:  # noqa: BLE001
+            caps = None
+        if caps is not None:
+            if b2c is None:
+                starts = {n.start_byte for n in caps}
+            else:
+                starts = {b2c[n.start_byte] for n in caps}
+            if starts <= known_starts:
+                res.agreed = starts
+                return res
+    w = _Walker(src, b2c, max_depth, res)
     try:
         w.stmts(root.children, (), None, (), 0)
     except RecursionError:

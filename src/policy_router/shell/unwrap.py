@@ -257,7 +257,11 @@ def _stdin_script(cmd: Command, upstream: Command | None, via: str, out: Unwrapp
     if cmd.pipeline is not None and cmd.pipeline.index > 0:
         text = _echo_text(upstream) if upstream is not None else None
         if text is not None:
-            carrier = Word(text, text, (upstream.argv[1].span[0], upstream.argv[-1].span[1]) if len(upstream.argv) > 1 else upstream.span, False)
+            if len(upstream.argv) > 1:
+                cspan = (upstream.argv[1].span[0], upstream.argv[-1].span[1])
+            else:
+                cspan = next((r.target.span for r in upstream.redirects if r.target is not None), upstream.span)
+            carrier = Word(text, text, cspan, False)
             out.nested.append(Nested(text, carrier, Ctx.NESTED_SHELL, via))
             out.markers.add(Marker.NESTED_SHELL)
             return
@@ -268,7 +272,7 @@ def _echo_text(up: Command) -> str | None:
     """The exact output of a static ``echo``/``printf`` stage, or None if unknown."""
     prog = _base(up)
     args = up.argv[1:]
-    if up.redirects and any(r.mode.value != "dup" for r in up.redirects):
+    if up.redirects and any(r.mode.value not in ("dup", "read") for r in up.redirects):
         return None
     if not _static(args) or up.dynamic:
         return None
@@ -280,6 +284,13 @@ def _echo_text(up: Command) -> str | None:
         if any(w.text.startswith("-e") or "\\" in w.text for w in rest):
             return None
         return _join(rest) + "\n"
+    if prog == "cat" and not args:
+        body = [r for r in up.redirects if r.mode.value == "read" and r.fd in (None, 0)]
+        if len(body) == 1 and body[0].target is not None:
+            r = body[0]
+            if (r.heredoc and (r.quoted or not r.target.dynamic)) or (r.op == "<<<" and not r.target.dynamic):
+                return r.target.text + ("\n" if r.op == "<<<" else "")
+        return None
     if prog == "printf":
         if len(args) == 1 and "%" not in args[0].text and "\\" not in args[0].text and not args[0].text.startswith("-"):
             return args[0].text
@@ -514,18 +525,20 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
     elif name == "find":
         _find(cmd, out)
     elif name in ("script", "su"):
-        spec = _SCRIPT if name == "script" else _SU
-        i = _skip(argv, 1, spec, seen)
-        s = seen.get("-c", seen.get("--command"))
-        if s is None:
+        # options may follow the user / file operand: look for -c / --command anywhere
+        w = _option_value_word(argv, ("-c", "--command"))
+        has_c = any(
+            t == "-c" or t == "--command" or t.startswith("--command=") or (t.startswith("-") and not t.startswith("--") and t.endswith("c") and len(t) > 2)
+            for t in (a.text for a in argv[1:])
+        )
+        if not has_c:
             if name == "su":
                 out.markers.add(Marker.SHELL_STDIN)
             return
-        w = _option_value_word(argv, ("-c", "--command"))
         if w is None or w.dynamic:
             out.markers.add(Marker.EVAL_DYNAMIC)
         else:
-            out.nested.append(Nested(s, w, Ctx.NESTED_SHELL, f"{name} -c"))
+            out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, f"{name} -c"))
             out.markers.add(Marker.NESTED_SHELL)
     elif name == "chroot":
         i = _skip(argv, 1, _CHROOT) + 1

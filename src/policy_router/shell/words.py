@@ -9,9 +9,10 @@ makes de-duplication between the parsers exact). Nothing here imports bashlex or
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
-from .model import SYSTEM_BIN_DIRS, Marker, Span, Word
+from .model import SYSTEM_BIN_DIRS, Command, Marker, RedirectMode, Span, Word
 
 __all__ = [
     "F_EXPANSION",
@@ -40,7 +41,7 @@ F_TILDE = 64  # unquoted leading ~
 F_PROCSUBST = 128  # <( ) or >( ) inside a word
 F_DYNAMIC = F_EXPANSION | F_SUBST | F_ARITH | F_GLOB | F_BRACE | F_TILDE | F_PROCSUBST
 
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,:=+%@^")
+_PLAIN = re.compile(r"[A-Za-z0-9\-_./,:=+%@^]*").fullmatch
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
 _SPECIAL_PARAMS = frozenset("@*#?$!-0123456789")
@@ -211,7 +212,7 @@ def analyze(raw: str) -> tuple[str, int]:
     stays ``$HOME``). ``flags`` is a bit set of ``F_*`` values describing what the word
     contains outside single quotes.
     """
-    if all(c in _PLAIN for c in raw):
+    if _PLAIN(raw):
         return raw, 0
     out: list[str] = []
     flags = 0
@@ -344,7 +345,7 @@ def _dollar(s: str, i: int, out: list[str], in_dquote: bool = False) -> tuple[in
 def make_word(raw: str, span: Span) -> Word:
     """Build a :class:`Word` from its raw source text and character span."""
     text, flags = analyze(raw)
-    return Word(text, raw, span, bool(flags & F_DYNAMIC))
+    return Word(text, raw, span, (flags & F_DYNAMIC) != 0)
 
 
 def name_markers(raw: str) -> frozenset[Marker]:
@@ -459,46 +460,52 @@ def new_command(
     extra_markers: frozenset[Marker] = frozenset(),
     inherited: tuple = (),
     via: tuple = (),
-) -> "Command":
+) -> Command:
     """Build a :class:`Command`: program name, span and name markers derived from the parts.
 
     ``inherited`` redirects (from an enclosing ``{ ...; } > f``) are appended to the
     command's redirects but do not widen its span."""
-    from .model import Command
-
-    spans = [w.span for w in argv]
-    spans += [a.span for a in assignments]
-    spans += [r.span for r in redirects]
-    span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else (0, 0)
+    if redirects or assignments:
+        spans = [w.span for w in argv]
+        spans += [a.span for a in assignments]
+        spans += [r.span for r in redirects]
+        span = (min(s[0] for s in spans), max(s[1] for s in spans))
+    elif argv:
+        span = (argv[0].span[0], max(w.span[1] for w in argv))
+    else:
+        span = (0, 0)
     markers = extra_markers
     if argv:
         w0 = argv[0]
-        program, path_q = program_name(w0.text)
-        nm = name_markers(w0.raw)
-        if path_q and not (nm and Marker.DYNAMIC_NAME in nm):
-            nm = nm | {Marker.PATH_PROGRAM}
-        if nm:
+        program = w0.text
+        path_q = False
+        if "/" in program:
+            program, path_q = program_name(program)
+        flags = analyze(w0.raw)[1]
+        if flags or path_q:
+            nm = name_markers(w0.raw)
+            if path_q and not nm:
+                nm = nm | {Marker.PATH_PROGRAM}
             markers = markers | nm
     else:
         program = ""
     return Command(
-        argv=argv,
-        program=program,
-        span=span,
-        assignments=assignments,
-        redirects=redirects + inherited if inherited else redirects,
-        context=context,
-        pipeline=pipeline,
-        markers=markers,
-        via=via,
-        source=source,
+        argv,
+        program,
+        span,
+        assignments,
+        redirects + inherited if inherited else redirects,
+        context,
+        pipeline,
+        markers,
+        via,
+        None,
+        source,
     )
 
 
-def redirect_mode(op: str, target_text: str | None) -> "RedirectMode":
+def redirect_mode(op: str, target_text: str | None) -> RedirectMode:
     """The :class:`RedirectMode` of a redirection operator and its (quote-removed) target."""
-    from .model import RedirectMode
-
     if op in ("<<", "<<-", "<<<", "<"):
         return RedirectMode.READ
     if op == "<>":

@@ -1,0 +1,375 @@
+"""Table-driven tests of wrappers, nested shells and code-execution markers (shell/unwrap.py,
+through parse()). Each case compares the whole list of commands as rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy_router.shell import Assignment, Ctx, Marker, PipelinePos, Word, parse
+from policy_router.shell.model import Command
+from policy_router.shell.unwrap import WRAPPERS, unwrap
+
+
+
+def rows(line) -> list[tuple]:
+    """(program, argv, context, markers, via, parent) for every command, in order."""
+    return [
+        (c.program, list(c.argv_text), [x.value for x in c.context], sorted(m.value for m in c.markers), list(c.via), c.parent)
+        for c in line.commands
+    ]
+
+
+def R(program, argv, ctx=(), markers=(), via=(), parent=None):
+    return (program, list(argv), [x.value for x in ctx], sorted(m.value for m in markers), list(via), parent)
+
+C = Ctx
+M = Marker
+W = [C.WRAPPED]
+
+
+def wrapped(outer: str, argv: list[str], inner: list[str], via: str, *, marks=(), ctx=()) -> list[tuple]:
+    """Rows of a wrapper command and its single inner command."""
+    return [
+        R(outer, argv, ctx, [M.WRAPPER]),
+        R(inner[0], inner, list(ctx) + W, marks, [via], 0),
+    ]
+
+
+WRAPPER_CASES = [
+    ("sudo rm -rf /", wrapped("sudo", ["sudo", "rm", "-rf", "/"], ["rm", "-rf", "/"], "sudo")),
+    ("sudo -u root -g wheel -C 3 -D /tmp -h host -p pw -r r -t t -U u -T 5 -E -H -n rm a",
+     wrapped("sudo", ["sudo", "-u", "root", "-g", "wheel", "-C", "3", "-D", "/tmp", "-h", "host", "-p", "pw", "-r", "r", "-t", "t", "-U", "u", "-T", "5", "-E", "-H", "-n", "rm", "a"], ["rm", "a"], "sudo")),
+    ("sudo -uroot rm a", wrapped("sudo", ["sudo", "-uroot", "rm", "a"], ["rm", "a"], "sudo")),
+    ("sudo --user=root --chdir /x rm a", wrapped("sudo", ["sudo", "--user=root", "--chdir", "/x", "rm", "a"], ["rm", "a"], "sudo")),
+    ("sudo -- rm a", wrapped("sudo", ["sudo", "--", "rm", "a"], ["rm", "a"], "sudo")),
+    ("doas -u root rm a", wrapped("doas", ["doas", "-u", "root", "rm", "a"], ["rm", "a"], "doas")),
+    ("command rm a", wrapped("command", ["command", "rm", "a"], ["rm", "a"], "command")),
+    ("command -p rm a", wrapped("command", ["command", "-p", "rm", "a"], ["rm", "a"], "command")),
+    ("builtin cd /x", wrapped("builtin", ["builtin", "cd", "/x"], ["cd", "/x"], "builtin")),
+    ("exec -a name -c -l rm a", wrapped("exec", ["exec", "-a", "name", "-c", "-l", "rm", "a"], ["rm", "a"], "exec")),
+    ("nohup rm a", wrapped("nohup", ["nohup", "rm", "a"], ["rm", "a"], "nohup")),
+    ("time -p rm a", wrapped("time", ["time", "-p", "rm", "a"], ["rm", "a"], "time")),
+    ("/usr/bin/time -f %e -o out rm a", wrapped("time", ["/usr/bin/time", "-f", "%e", "-o", "out", "rm", "a"], ["rm", "a"], "time")),
+    ("timeout 30 rm a", wrapped("timeout", ["timeout", "30", "rm", "a"], ["rm", "a"], "timeout")),
+    ("timeout -s KILL -k 5 --preserve-status 30s rm a", wrapped("timeout", ["timeout", "-s", "KILL", "-k", "5", "--preserve-status", "30s", "rm", "a"], ["rm", "a"], "timeout")),
+    ("nice -n 10 rm a", wrapped("nice", ["nice", "-n", "10", "rm", "a"], ["rm", "a"], "nice")),
+    ("nice -10 rm a", wrapped("nice", ["nice", "-10", "rm", "a"], ["rm", "a"], "nice")),
+    ("ionice -c 2 -n 7 -t rm a", wrapped("ionice", ["ionice", "-c", "2", "-n", "7", "-t", "rm", "a"], ["rm", "a"], "ionice")),
+    ("stdbuf -i0 -o L -e 0 rm a", wrapped("stdbuf", ["stdbuf", "-i0", "-o", "L", "-e", "0", "rm", "a"], ["rm", "a"], "stdbuf")),
+    ("setsid -c -f -w rm a", wrapped("setsid", ["setsid", "-c", "-f", "-w", "rm", "a"], ["rm", "a"], "setsid")),
+    ("flock -x -w 5 /tmp/l rm a", wrapped("flock", ["flock", "-x", "-w", "5", "/tmp/l", "rm", "a"], ["rm", "a"], "flock")),
+    ("watch -x -n 2 rm a", wrapped("watch", ["watch", "-x", "-n", "2", "rm", "a"], ["rm", "a"], "watch")),
+    ("xargs rm -f", wrapped("xargs", ["xargs", "rm", "-f"], ["rm", "-f"], "xargs")),
+    ("xargs -0 -I {} -n 1 -P 4 -L 2 -d , -a list -E END -s 100 rm {}",
+     wrapped("xargs", ["xargs", "-0", "-I", "{}", "-n", "1", "-P", "4", "-L", "2", "-d", ",", "-a", "list", "-E", "END", "-s", "100", "rm", "{}"], ["rm", "{}"], "xargs")),
+    ("xargs -i -r rm", wrapped("xargs", ["xargs", "-i", "-r", "rm"], ["rm"], "xargs")),
+    ("xargs -n1", wrapped("xargs", ["xargs", "-n1"], ["echo"], "xargs")),
+    ("chroot /mnt rm a", wrapped("chroot", ["chroot", "/mnt", "rm", "a"], ["rm", "a"], "chroot")),
+    ("chroot --userspec=u:g /mnt rm a", wrapped("chroot", ["chroot", "--userspec=u:g", "/mnt", "rm", "a"], ["rm", "a"], "chroot")),
+    ("unshare -r -n --mount rm a", wrapped("unshare", ["unshare", "-r", "-n", "--mount", "rm", "a"], ["rm", "a"], "unshare")),
+    ("nsenter -t 1 -m -u rm a", wrapped("nsenter", ["nsenter", "-t", "1", "-m", "-u", "rm", "a"], ["rm", "a"], "nsenter")),
+    ("strace -f -o /tmp/t -e trace=open rm a", wrapped("strace", ["strace", "-f", "-o", "/tmp/t", "-e", "trace=open", "rm", "a"], ["rm", "a"], "strace")),
+    ("ltrace -o x rm a", wrapped("ltrace", ["ltrace", "-o", "x", "rm", "a"], ["rm", "a"], "ltrace")),
+    ("busybox rm a", wrapped("busybox", ["busybox", "rm", "a"], ["rm", "a"], "busybox")),
+    ("taskset -c 0 rm a", wrapped("taskset", ["taskset", "-c", "0", "rm", "a"], ["rm", "a"], "taskset")),
+    ("./sudo rm a", [R("./sudo", ["./sudo", "rm", "a"], (), [M.PATH_PROGRAM, M.WRAPPER]), R("rm", ["rm", "a"], W, (), ["sudo"], 0)]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", WRAPPER_CASES, ids=[c for c, _ in WRAPPER_CASES])
+def test_wrappers(cmd: str, expected: list[tuple]) -> None:
+    assert rows(parse(cmd)) == expected
+
+
+NO_INNER = [
+    ("sudo -l", []),
+    ("sudo -v", []),
+    ("sudo -e /etc/hosts", []),
+    ("command -v rm", []),
+    ("command -V rm", []),
+    ("env", []),
+    ("env -i", []),
+    ("ionice -p 123", []),
+    ("taskset -p 1 123", []),
+    ("nohup", []),
+    ("strace -p 1", []),
+    ("sudo -s", [M.SHELL_STDIN]),
+    ("sudo -i -u bob", [M.SHELL_STDIN]),
+    ("doas -s", [M.SHELL_STDIN]),
+    ("su", [M.SHELL_STDIN]),
+    ("su - bob", [M.SHELL_STDIN]),
+    ("chroot /mnt", [M.SHELL_STDIN]),
+    ("unshare -r", [M.SHELL_STDIN]),
+]
+
+
+@pytest.mark.parametrize("cmd,markers", NO_INNER, ids=[c for c, _ in NO_INNER])
+def test_wrappers_without_inner_command(cmd: str, markers: list[Marker]) -> None:
+    line = parse(cmd)
+    assert [(c.argv_text, sorted(c.markers)) for c in line.commands] == [(tuple(cmd.split()), sorted(markers))]
+
+
+def test_exec_with_only_redirects_is_not_a_wrapper() -> None:
+    assert rows(parse("exec 3>file")) == [R("exec", ["exec"])]
+
+
+def test_nested_wrappers_chain_via_and_parents() -> None:
+    line = parse("sudo -u root env A=1 nice -n5 timeout 10 rm -rf /x")
+    assert rows(line) == [
+        R("sudo", ["sudo", "-u", "root", "env", "A=1", "nice", "-n5", "timeout", "10", "rm", "-rf", "/x"], (), [M.WRAPPER]),
+        R("env", ["env", "A=1", "nice", "-n5", "timeout", "10", "rm", "-rf", "/x"], W, [M.WRAPPER], ["sudo"], 0),
+        R("nice", ["nice", "-n5", "timeout", "10", "rm", "-rf", "/x"], W * 2, [M.WRAPPER], ["sudo", "env"], 1),
+        R("timeout", ["timeout", "10", "rm", "-rf", "/x"], W * 3, [M.WRAPPER], ["sudo", "env", "nice"], 2),
+        R("rm", ["rm", "-rf", "/x"], W * 4, (), ["sudo", "env", "nice", "timeout"], 3),
+    ]
+    # the env assignment moves onto env's inner command
+    assert line.commands[2].assignments == (Assignment("A", Word("1", "1", (19, 20)), (17, 20)),)
+
+
+def test_env_assignments_and_options() -> None:
+    line = parse("env -i -u HOME -C /tmp PATH=/evil:$PATH LD_PRELOAD=x.so ls")
+    assert rows(line) == [
+        R("env", ["env", "-i", "-u", "HOME", "-C", "/tmp", "PATH=/evil:$PATH", "LD_PRELOAD=x.so", "ls"], (), [M.WRAPPER]),
+        R("ls", ["ls"], W, (), ["env"], 0),
+    ]
+    assert [(a.name, a.value.text, a.value.dynamic) for a in line.commands[1].assignments] == [
+        ("PATH", "/evil:$PATH", True),
+        ("LD_PRELOAD", "x.so", False),
+    ]
+
+
+@pytest.mark.parametrize("cmd", ["env -S 'rm -rf /'", "env -S'rm -rf /'", "env --split-string='rm -rf /'", "env -iS 'rm -rf /'"])
+def test_env_split_string_is_parsed_as_a_command_line(cmd: str) -> None:
+    line = parse(cmd)
+    assert [(c.program, c.argv_text, c.via, c.parent, Ctx.WRAPPED in c.context) for c in line.commands] == [
+        ("env", line.commands[0].argv_text, (), None, False),
+        ("rm", ("rm", "-rf", "/"), ("env -S",), 0, True),
+    ]
+
+
+def test_env_split_string_dynamic() -> None:
+    assert rows(parse('env -S "$X"')) == [R("env", ["env", "-S", "$X"], (), [M.EVAL_DYNAMIC])]
+
+
+def test_find_exec_clauses() -> None:
+    line = parse("find . -name '*.tmp' -exec rm -f {} \\; -o -execdir mv {} /t + -ok cat {} \\; -okdir ls \\; -delete")
+    assert rows(line) == [
+        R("find", list(line.commands[0].argv_text), (), [M.WRAPPER]),
+        R("rm", ["rm", "-f", "{}"], W, (), ["find -exec"], 0),
+        R("mv", ["mv", "{}", "/t"], W, (), ["find -execdir"], 0),
+        R("cat", ["cat", "{}"], W, (), ["find -ok"], 0),
+        R("ls", ["ls"], W, (), ["find -okdir"], 0),
+    ]
+
+
+def test_find_without_exec_is_not_a_wrapper() -> None:
+    assert rows(parse("find . -name x -delete")) == [R("find", ["find", ".", "-name", "x", "-delete"])]
+
+
+def test_inner_command_inherits_pipeline_and_redirects() -> None:
+    line = parse("ls | xargs -0 rm > log")
+    assert [(c.program, c.pipeline, [r.target.text for r in c.redirects]) for c in line.commands] == [
+        ("ls", PipelinePos(0, 0, 2), []),
+        ("xargs", PipelinePos(0, 1, 2), ["log"]),
+        ("rm", PipelinePos(0, 1, 2), ["log"]),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# nested shells and eval
+
+N = [C.NESTED_SHELL]
+
+NESTED = [
+    ("bash -c 'rm -rf /'", [R("bash", ["bash", "-c", "rm -rf /"], (), [M.NESTED_SHELL]), R("rm", ["rm", "-rf", "/"], N, (), ["bash -c"], 0)]),
+    ("sh -c 'a && b' arg0 x", [
+        R("sh", ["sh", "-c", "a && b", "arg0", "x"], (), [M.NESTED_SHELL]),
+        R("a", ["a"], N, (), ["sh -c"], 0),
+        R("b", ["b"], N, (), ["sh -c"], 0),
+    ]),
+    ("bash -lc 'id'", [R("bash", ["bash", "-lc", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["bash -c"], 0)]),
+    ("bash -ec id", [R("bash", ["bash", "-ec", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["bash -c"], 0)]),
+    ("bash -xc id", [R("bash", ["bash", "-xc", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["bash -c"], 0)]),
+    ("bash --norc --noprofile -c id", [R("bash", ["bash", "--norc", "--noprofile", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["bash -c"], 0)]),
+    ("bash -o pipefail -c id", [R("bash", ["bash", "-o", "pipefail", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["bash -c"], 0)]),
+    ("/bin/zsh -c id", [R("zsh", ["/bin/zsh", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["zsh -c"], 0)]),
+    ("dash -c id; ksh -c id; mksh -c id; ash -c id", [
+        R("dash", ["dash", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["dash -c"], 0),
+        R("ksh", ["ksh", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["ksh -c"], 2),
+        R("mksh", ["mksh", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["mksh -c"], 4),
+        R("ash", ["ash", "-c", "id"], (), [M.NESTED_SHELL]), R("id", ["id"], N, (), ["ash -c"], 6),
+    ]),
+    ("busybox sh -c id", [
+        R("busybox", ["busybox", "sh", "-c", "id"], (), [M.WRAPPER]),
+        R("sh", ["sh", "-c", "id"], W, [M.NESTED_SHELL], ["busybox"], 0),
+        R("id", ["id"], W + N, (), ["busybox", "sh -c"], 1),
+    ]),
+    ("bash -c \"bash -c 'rm x'\"", [
+        R("bash", ["bash", "-c", "bash -c 'rm x'"], (), [M.NESTED_SHELL]),
+        R("bash", ["bash", "-c", "rm x"], N, [M.NESTED_SHELL], ["bash -c"], 0),
+        R("rm", ["rm", "x"], N * 2, (), ["bash -c", "bash -c"], 1),
+    ]),
+    ('bash -c "$CMD"', [R("bash", ["bash", "-c", "$CMD"], (), [M.EVAL_DYNAMIC])]),
+    ("bash -c", [R("bash", ["bash", "-c"], (), [M.EVAL_DYNAMIC])]),
+    ("bash script.sh arg", [R("bash", ["bash", "script.sh", "arg"])]),
+    ("sudo bash -c 'rm -rf /'", [
+        R("sudo", ["sudo", "bash", "-c", "rm -rf /"], (), [M.WRAPPER]),
+        R("bash", ["bash", "-c", "rm -rf /"], W, [M.NESTED_SHELL], ["sudo"], 0),
+        R("rm", ["rm", "-rf", "/"], W + N, (), ["sudo", "bash -c"], 1),
+    ]),
+    ("eval 'rm -rf /tmp/x'", [R("eval", ["eval", "rm -rf /tmp/x"]), R("rm", ["rm", "-rf", "/tmp/x"], [C.EVAL], (), ["eval"], 0)]),
+    ("eval echo a '&&' rm b", [
+        R("eval", ["eval", "echo", "a", "&&", "rm", "b"]),
+        R("echo", ["echo", "a"], [C.EVAL], (), ["eval"], 0),
+        R("rm", ["rm", "b"], [C.EVAL], (), ["eval"], 0),
+    ]),
+    ('eval "$X"', [R("eval", ["eval", "$X"], (), [M.EVAL_DYNAMIC])]),
+    ("eval $(echo rm)", [R("eval", ["eval", "$(echo rm)"], (), [M.EVAL_DYNAMIC]), R("echo", ["echo", "rm"], [C.COMMAND_SUBSTITUTION])]),
+    ("source ./env.sh", [R("source", ["source", "./env.sh"], (), [M.SOURCE_DYNAMIC])]),
+    (". venv/bin/activate", [R(".", [".", "venv/bin/activate"], (), [M.SOURCE_DYNAMIC])]),
+    ("su -c 'rm x' root", [R("su", ["su", "-c", "rm x", "root"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["su -c"], 0)]),
+    ("su root --command='rm x'", [R("su", ["su", "root", "--command=rm x"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["su -c"], 0)]),
+    ("script -q -c 'rm x' /dev/null", [R("script", ["script", "-q", "-c", "rm x", "/dev/null"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["script -c"], 0)]),
+    ("flock /tmp/l -c 'rm x'", [R("flock", ["flock", "/tmp/l", "-c", "rm x"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["flock -c"], 0)]),
+    ("watch -n 2 'rm a; ls'", [
+        R("watch", ["watch", "-n", "2", "rm a; ls"], (), [M.NESTED_SHELL]),
+        R("rm", ["rm", "a"], N, (), ["watch"], 0),
+        R("ls", ["ls"], N, (), ["watch"], 0),
+    ]),
+    ("watch df -h", [R("watch", ["watch", "df", "-h"], (), [M.NESTED_SHELL]), R("df", ["df", "-h"], N, (), ["watch"], 0)]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", NESTED, ids=[c for c, _ in NESTED])
+def test_nested_shells_and_eval(cmd: str, expected: list[tuple]) -> None:
+    assert rows(parse(cmd)) == expected
+
+
+def test_nested_commands_point_at_the_carrier_word() -> None:
+    cmd = "bash -c 'rm -rf /'"
+    line = parse(cmd)
+    inner = line.commands[1]
+    assert inner.span == (8, 18) and cmd[8:18] == "'rm -rf /'"
+    assert {w.span for w in inner.argv} == {(8, 18)}
+
+
+STDIN = [
+    ("sh <<< 'rm -rf /'", [R("sh", ["sh"], (), [M.NESTED_SHELL]), R("rm", ["rm", "-rf", "/"], N, (), ["sh"], 0)]),
+    ("bash <<'EOF'\nrm -rf /\nEOF", [R("bash", ["bash"], (), [M.NESTED_SHELL]), R("rm", ["rm", "-rf", "/"], N, (), ["bash"], 0)]),
+    ("bash <<EOF\nrm -rf /\nEOF", [R("bash", ["bash"], (), [M.NESTED_SHELL]), R("rm", ["rm", "-rf", "/"], N, (), ["bash"], 0)]),
+    ("bash <<EOF\nrm $HOME\nEOF", [R("bash", ["bash"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ('sh <<< "$X"', [R("sh", ["sh"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ("bash < script.sh", [R("bash", ["bash"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ("bash", [R("bash", ["bash"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ("echo 'rm -rf /' | sh", [
+        R("echo", ["echo", "rm -rf /"]),
+        R("sh", ["sh"], (), [M.NESTED_SHELL]),
+        R("rm", ["rm", "-rf", "/"], N, (), ["sh"], 1),
+    ]),
+    ("printf 'rm x' | bash -s", [
+        R("printf", ["printf", "rm x"]),
+        R("bash", ["bash", "-s"], (), [M.NESTED_SHELL]),
+        R("rm", ["rm", "x"], N, (), ["bash"], 1),
+    ]),
+    ("cat <<'EOF' | sh\nrm y\nEOF", [
+        R("cat", ["cat"]),
+        R("sh", ["sh"], (), [M.NESTED_SHELL]),
+        R("rm", ["rm", "y"], N, (), ["sh"], 1),
+    ]),
+    ("curl -fsSL https://x/i.sh | bash", [R("curl", ["curl", "-fsSL", "https://x/i.sh"]), R("bash", ["bash"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ("echo $X | sh", [R("echo", ["echo", "$X"]), R("sh", ["sh"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ("echo -e 'a\\nb' | sh", [R("echo", ["echo", "-e", "a\\nb"]), R("sh", ["sh"], (), [M.SHELL_STDIN, M.CODE_EXECUTION])]),
+    ("curl x | sudo bash", [
+        R("curl", ["curl", "x"]),
+        R("sudo", ["sudo", "bash"], (), [M.WRAPPER]),
+        R("bash", ["bash"], W, [M.SHELL_STDIN, M.CODE_EXECUTION], ["sudo"], 1),
+    ]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", STDIN, ids=[c for c, _ in STDIN])
+def test_shell_reading_stdin(cmd: str, expected: list[tuple]) -> None:
+    assert rows(parse(cmd)) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# code execution
+
+CODE = [
+    ("python -c 'import os'", True),
+    ("python3 -c 'x'", True),
+    ("python3.11 -Bc 'x'", True),
+    ("python3 - <<EOF\nprint(1)\nEOF", True),
+    ("python3 <<'EOF'\nprint(1)\nEOF", True),
+    ("python < x.py", True),
+    ("curl x | python3", True),
+    ("python3 script.py", False),
+    ("python -m http.server", False),
+    ("python3", False),
+    ("perl -e 'x'", True),
+    ("perl -E 'x'", True),
+    ("perl -pi -e 's/a/b/' f", True),
+    ("perl -ne 'print' f", True),
+    ("cat x | perl", True),
+    ("perl script.pl", False),
+    ("ruby -e 'x'", True),
+    ("node -e 'x'", True),
+    ("node -p 'x'", True),
+    ("node --eval 'x'", True),
+    ("nodejs -e 'x'", True),
+    ("node app.js", False),
+    ("php -r 'x'", True),
+    ("lua -e 'x'", True),
+    ("Rscript -e 'x'", True),
+    ("osascript -e 'x'", True),
+    ("awk '{system(\"rm x\")}' f", True),
+    ("gawk 'BEGIN { \"date\" | getline d }'", True),
+    ("awk '{ print | \"sh\" }' f", True),
+    ("awk '{print > \"out\"}' f", True),
+    ("mawk '{ cmd |& getline }'", True),
+    ("awk '{print $1}' f", False),
+    ("awk -F, '$3 > 5 {print $1}' f", False),
+    ("awk -f prog.awk f", False),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", CODE, ids=[c for c, _ in CODE])
+def test_code_execution_marker(cmd: str, expected: bool) -> None:
+    line = parse(cmd)
+    marked = [c.program for c in line.commands if Marker.CODE_EXECUTION in c.markers]
+    interp = [c.program for c in line.commands if c.program not in ("curl", "cat")]
+    assert marked == (interp if expected else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# unwrap() itself, on a hand-built Command
+
+
+def _cmd(*words: str) -> Command:
+    argv, pos = [], 0
+    for w in words:
+        argv.append(Word(w, w, (pos, pos + len(w))))
+        pos += len(w) + 1
+    return Command(argv=tuple(argv), program=words[0], span=(0, pos - 1))
+
+
+def test_unwrap_direct_result_is_whole() -> None:
+    u = unwrap(_cmd("sudo", "-u", "root", "rm", "x"))
+    assert (u.markers, u.nested) == ({Marker.WRAPPER}, [])
+    assert u.inner == [
+        Command(
+            argv=(Word("rm", "rm", (13, 15)), Word("x", "x", (16, 17))),
+            program="rm",
+            span=(13, 17),
+            context=(Ctx.WRAPPED,),
+            via=("sudo",),
+        )
+    ]
+
+
+def test_every_wrapper_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "parsing.md").read_text(encoding="utf-8")
+    missing = sorted(w for w in WRAPPERS if f"`{w}`" not in doc)
+    assert missing == []
