@@ -31,6 +31,8 @@ __all__ = [
     "WRAPPINGS",
     "quoted_variant",
     "check_no_exception",
+    "check_no_exception_isolated",
+    "check_no_exception_fresh",
     "check_monotone",
     "check_quoting",
     "check_payload",
@@ -189,6 +191,66 @@ def check_no_exception(cmd: str) -> str | None:
     return None
 
 
+def check_no_exception_isolated(cmd: str) -> str | None:
+    """:func:`check_no_exception` in a forked child, so that a crash of a native parser
+    (a segfault in tree-sitter) is reported as a failure instead of killing the run."""
+    import os
+    import signal
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            os.close(r)
+            msg = check_no_exception(cmd)
+            os.write(w, (msg or "").encode("utf-8", "replace"))
+            os._exit(1 if msg else 0)
+        except BaseException:  # noqa: BLE001
+            os._exit(2)
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return f"parse/decide({cmd!r}) killed the process with {signal.Signals(sig).name}"
+    if os.WEXITSTATUS(status) == 0:
+        return None
+    return b"".join(chunks).decode("utf-8", "replace") or f"check of {cmd!r} failed in the child"
+
+
+_CHILD = (
+    "import json, sys; sys.path.insert(0, sys.argv[1]); "
+    "from oracle.fuzzkit import check_no_exception; "
+    "m = check_no_exception(json.load(sys.stdin)); print(m or ''); sys.exit(1 if m else 0)"
+)
+
+
+def check_no_exception_fresh(cmd: str, runs: int = 6) -> str | None:
+    """:func:`check_no_exception` in ``runs`` fresh interpreters (each with its own address
+    layout: the tree-sitter crash depends on it, so a fork is not enough to replay it)."""
+    import json
+    import signal
+    import sys
+    from pathlib import Path
+
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    for _ in range(runs):
+        r = subprocess.run(
+            [sys.executable, "-c", _CHILD, tests_dir], input=json.dumps(cmd), capture_output=True, text=True, timeout=120
+        )
+        if r.returncode < 0:
+            return f"parse/decide({cmd!r}) killed the process with {signal.Signals(-r.returncode).name}"
+        if r.returncode != 0:
+            return r.stdout.strip() or r.stderr.strip()[-500:]
+    return None
+
+
 def check_monotone(whole: str, parts_: list[str]) -> str | None:
     """decision(whole) >= decision(p) for each part p."""
     dw = decide(whole)
@@ -222,7 +284,7 @@ def check_payload(whole: str, payload: str) -> str | None:
 
 #: property name (as in regressions.yaml) -> function(case dict) -> message or None
 CHECKS: dict[str, Callable[[dict], str | None]] = {
-    "no-exception": lambda c: check_no_exception(c["cmd"]),
+    "no-exception": lambda c: check_no_exception_fresh(c["cmd"]),
     "monotone": lambda c: check_monotone(c["cmd"], list(c["parts"])),
     "quoting": lambda c: check_quoting(c["original"], c["cmd"]),
     "payload-stays-dangerous": lambda c: check_payload(c["cmd"], c["payload"]),

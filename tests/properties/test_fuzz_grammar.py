@@ -2,8 +2,9 @@
 
 Properties, all against the shipped default policy:
 
-(a) parse() and decide() raise nothing but policy_router errors, on generated lines, on
-    text dense in shell metacharacters, and on arbitrary unicode (NUL included);
+(a) parse() and decide() raise nothing but policy_router errors (and do not crash the
+    process), on generated lines, on text dense in shell metacharacters, and on arbitrary
+    unicode (NUL included);
 (b) the decision is monotone under composition: ``A; B``, ``A && B``, ``A | B``,
     ``B $(A)``, ``( A )``, ``{ A; }``, ``if A; then B; fi`` ... is never below either part;
 (c) adding redundant quotes to words never lowers the decision;
@@ -32,6 +33,7 @@ from oracle.fuzzkit import (  # noqa: E402
     bash_accepts,
     check_monotone,
     check_no_exception,
+    check_no_exception_isolated,
     check_payload,
     check_quoting,
     fill,
@@ -66,7 +68,8 @@ def test_generated_lines_raise_only_our_errors(cmd: str) -> None:
 @FUZZ
 @given(st.one_of(shellish_text, any_text))
 def test_arbitrary_text_raises_only_our_errors(cmd: str) -> None:
-    assert check_no_exception(cmd) is None
+    # in a forked child: tree-sitter-bash has segfaulted on such text (regressions.yaml)
+    assert check_no_exception_isolated(cmd) is None
 
 
 # ---- (b) monotone under composition
