@@ -1,7 +1,7 @@
 """Benchmark: decide() against bare bashlex.parse on the same commands.
 
 Measures in ONE run, per command of the corpus (``benchmarks/corpus.txt``, one command a
-line; a line starting with ``"`` is a JSON string, so commands may hold newlines):
+line, ``␤`` for a newline, ``#:`` comment lines):
 
 * ``bashlex``     bare ``bashlex.parse(cmd)`` (an exception counts as a parse; its time too)
 * ``uncached``    ``Router.decide`` with the cache disabled (``cache_size=0``): parse + evaluate
@@ -39,15 +39,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def load_corpus(path: Path) -> list[str]:
-    """Commands from ``path`` (blank lines and ``#`` comment lines skipped); if the file
+    """Commands from ``path``: one a line, ``␤`` stands for a newline, blank lines and
+    ``#:`` comment lines are skipped (the format of benchmarks/parse_bench.py). If the file
     is missing, 1,000 generated lines from the oracle grammar (reported as such)."""
     if path.exists():
-        out = []
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if not raw.strip() or raw.lstrip().startswith("#"):
-                continue
-            out.append(json.loads(raw) if raw.startswith('"') else raw)
-        return out
+        return [
+            raw.replace("\u2424", "\n")
+            for raw in path.read_text(encoding="utf-8").splitlines()
+            if raw.strip() and not raw.startswith("#:")
+        ]
     sys.path.insert(0, str(HERE.parent / "tests"))
     from oracle.grammar import Grammar, RandomChooser
 
