@@ -22,7 +22,7 @@ from typing import Any
 
 from .decision import CommandVerdict, Decision, Evaluation, Mode, RuleMatch, TraceEvent
 from .errors import PluginError, PolicyError
-from .matchers import CompileContext, LineState, compile_match, program_filter, string_matcher
+from .matchers import CompileContext, LineState, MatchContext, compile_match, program_filter, string_matcher
 from .hookspecs import Predicate
 from .policy.model import Policy, Rule
 from .shell.model import DYNAMIC_MARKERS, Marker, ParsedLine
@@ -150,8 +150,6 @@ class Engine:
         """Decide ``parsed``. ``cwd`` defaults to the process's working directory,
         ``workspace`` to ``cwd``, ``home`` to the process's home directory; they are used to
         resolve ``paths`` and ``redirects``."""
-        policy = self.policy
-        defaults = policy.defaults
         line = LineState(
             parsed,
             cwd=posixpath.normpath(cwd) if cwd else None,
@@ -163,52 +161,26 @@ class Engine:
         by_program = self._by_program
         candidates = self.candidates
         for i, cmd in enumerate(parsed.commands):
-            ctx = line.context(i)
-            matches: list[RuleMatch] = []
-            if events is not None:
-                events.append(TraceEvent("enter", i, None, cmd.program))
-            allowed: frozenset[Marker] = frozenset()
             rules = by_program.get(cmd.program)
             if rules is None:
                 rules = candidates(cmd.program)
-            for cr in rules:
-                if not cr.match(cmd, ctx):
+            if events is not None:
+                events.append(TraceEvent("enter", i, None, cmd.program))
+            cwds = line.cwd_candidates(i) if len(cmd.argv) + len(cmd.redirects) > 1 else ()
+            if len(cwds) > 1:
+                # An earlier `cd` may or may not have taken effect: decide the command in each
+                # directory it may run in and keep everything that applied in any of them.
+                matches: list[RuleMatch] = []
+                seen: set[str] = set()
+                for d in cwds:
                     if events is not None:
-                        events.append(TraceEvent("no_match", i, cr.rule.id))
-                    continue
-                blocked = -1
-                for j, u in enumerate(cr.unless):
-                    if u(cmd, ctx):
-                        blocked = j
-                        break
-                if blocked >= 0:
-                    if events is not None:
-                        events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{blocked}] holds"))
-                    continue
-                r = cr.rule
-                matches.append(RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags))
-                if cr.explicit_markers:
-                    allowed = allowed | cr.explicit_markers
-                if events is not None:
-                    events.append(TraceEvent("match", i, r.id, r.decision.value))
-            if not matches:
-                matches.append(
-                    RuleMatch("defaults.decision", defaults.decision, "no rule matched this command",
-                              defaults.location_of("decision"), i)  # fmt: skip
-                )
-                if events is not None:
-                    events.append(TraceEvent("default", i, "defaults.decision", defaults.decision.value))
-            if cmd.markers:
-                dyn = (cmd.markers & DYNAMIC_MARKERS) - allowed
-                if dyn:
-                    names = ", ".join(sorted(m.value for m in dyn))
-                    matches.append(
-                        RuleMatch("defaults.on_dynamic", defaults.on_dynamic,
-                                  f"cannot be resolved statically ({names}) and no rule allows it",
-                                  defaults.location_of("on_dynamic"), i)  # fmt: skip
-                    )
-                    if events is not None:
-                        events.append(TraceEvent("dynamic", i, "defaults.on_dynamic", names))
+                        events.append(TraceEvent("cwd", i, None, d))
+                    for m in self._decide_command(i, cmd, MatchContext(line, i, d), rules, events):
+                        if m.rule_id not in seen:
+                            seen.add(m.rule_id)
+                            matches.append(m)
+            else:
+                matches = self._decide_command(i, cmd, line.context(i), rules, events)
             decision = matches[0].decision
             for m in matches[1:]:
                 if m.decision > decision:
@@ -231,6 +203,60 @@ class Engine:
                 policy_decision = max((m.decision for m in all_matches), key=lambda d: d.rank)
         ev = self._build(parsed, mode, policy_decision, verdicts, line_matches, all_matches, events)
         return ev
+
+    def _decide_command(
+        self,
+        i: int,
+        cmd: Any,
+        ctx: MatchContext,
+        rules: tuple[CompiledRule, ...],
+        events: list[TraceEvent] | None,
+    ) -> list[RuleMatch]:
+        """Every rule that applies to command ``i`` (its match holds and no unless holds),
+        ``defaults.decision`` when none does, and ``defaults.on_dynamic`` when it carries a
+        dynamic marker that no applying rule names."""
+        defaults = self.policy.defaults
+        matches: list[RuleMatch] = []
+        allowed: frozenset[Marker] = frozenset()
+        for cr in rules:
+            if not cr.match(cmd, ctx):
+                if events is not None:
+                    events.append(TraceEvent("no_match", i, cr.rule.id))
+                continue
+            blocked = -1
+            for j, u in enumerate(cr.unless):
+                if u(cmd, ctx):
+                    blocked = j
+                    break
+            if blocked >= 0:
+                if events is not None:
+                    events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{blocked}] holds"))
+                continue
+            r = cr.rule
+            matches.append(RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags))
+            if cr.explicit_markers:
+                allowed = allowed | cr.explicit_markers
+            if events is not None:
+                events.append(TraceEvent("match", i, r.id, r.decision.value))
+        if not matches:
+            matches.append(
+                RuleMatch("defaults.decision", defaults.decision, "no rule matched this command",
+                          defaults.location_of("decision"), i)  # fmt: skip
+            )
+            if events is not None:
+                events.append(TraceEvent("default", i, "defaults.decision", defaults.decision.value))
+        if cmd.markers:
+            dyn = (cmd.markers & DYNAMIC_MARKERS) - allowed
+            if dyn:
+                names = ", ".join(sorted(m.value for m in dyn))
+                matches.append(
+                    RuleMatch("defaults.on_dynamic", defaults.on_dynamic,
+                              f"cannot be resolved statically ({names}) and no rule allows it",
+                              defaults.location_of("on_dynamic"), i)  # fmt: skip
+                )
+                if events is not None:
+                    events.append(TraceEvent("dynamic", i, "defaults.on_dynamic", names))
+        return matches
 
     def _line_matches(self, parsed: ParsedLine, has_commands: bool) -> list[RuleMatch]:
         d = self.policy.defaults

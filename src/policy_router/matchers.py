@@ -413,12 +413,14 @@ class MatchContext:
     """The context a predicate gets for one command: ``line`` (the :class:`LineState`),
     ``index`` (of the command in ``line.commands``) and cached facts about the command."""
 
-    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths")
+    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds")
 
-    def __init__(self, line: LineState, index: int):
+    def __init__(self, line: LineState, index: int, cwd: str | None = None):
         self.line = line
         self.index = index
         self.command: Command = line.commands[index]
+        #: a fixed working directory (the engine evaluates each possible cwd on its own)
+        self._cwds: tuple[str, ...] | None = (cwd,) if cwd is not None else None
         #: ``argv[1:]`` texts
         self.args: tuple[str, ...] = tuple(w.text for w in self.command.argv[1:])
         self._flags: frozenset[str] | None = None
@@ -442,6 +444,8 @@ class MatchContext:
     @property
     def cwd_candidates(self) -> tuple[str, ...]:
         """Directories this command may run in (empty: unknown)."""
+        if self._cwds is not None:
+            return self._cwds
         return self.line.cwd_candidates(self.index)
 
     def resolve(self, text: str, raw: str | None = None, dynamic: bool = False) -> PathInfo:

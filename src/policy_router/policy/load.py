@@ -183,6 +183,8 @@ def _render_error(doc: LocatedDoc, err: jsonschema.ValidationError) -> list[Poli
         want = err.validator_value
         names = [_TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want])]
         msg = f"{what} must be {' or '.join(names)} (got {_show(inst)})"
+        if "string" in (want if isinstance(want, list) else [want]) and (isinstance(inst, bool) or inst is None):
+            msg += f"; quote it to mean the string: '{_show(inst)}'"
     elif v == "enum":
         msg = f"{what} must be one of {', '.join(map(str, err.validator_value))} (got {_show(inst)})"
     elif v == "const":
