@@ -1,0 +1,124 @@
+"""Hypothesis properties of policy_router.shell.parse."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policy_router.shell import Ctx, Marker, ParsedLine, parse
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+SHELL_CHARS = st.sampled_from(list("abcrm -;&|()<>{}$`'\"\\\n\t#*?[]=~!%^0123456789\x00é☃"))
+shellish = st.lists(SHELL_CHARS, max_size=80).map("".join)
+names = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda s: s not in {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+                        "function", "select", "in", "time", "coproc"}
+)
+args = st.from_regex(r"[A-Za-z0-9_./-]{1,10}", fullmatch=True)
+
+
+def _check_invariants(line: ParsedLine, src: str) -> None:
+    assert isinstance(line, ParsedLine)
+    assert line.source == src or not isinstance(src, str)
+    for i, c in enumerate(line.commands):
+        assert c.parent is None or 0 <= c.parent < i
+        if c.via or Ctx.NESTED_SHELL in c.context or Ctx.EVAL in c.context:
+            continue
+        for w in c.argv:
+            assert src[w.span[0] : w.span[1]] == w.raw
+    if not line.parsed:
+        assert Marker.PARSE_ERROR in line.markers
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_parse_never_raises_on_arbitrary_text(s: str) -> None:
+    _check_invariants(parse(s), s)
+
+
+@SETTINGS
+@given(shellish)
+def test_parse_never_raises_on_shell_like_text(s: str) -> None:
+    _check_invariants(parse(s), s)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=1, max_value=400), st.sampled_from(["$(", "(", "`", "<(", "${x:-$(", "bash -c '", "{ "]))
+def test_parse_never_raises_on_deep_nesting(n: int, opener: str) -> None:
+    closer = {"$(": ")", "(": ")", "`": "`", "<(": ")", "${x:-$(": ")}", "bash -c '": "'", "{ ": "; }"}[opener]
+    s = opener * n + "id" + closer * n
+    line = parse(s)
+    _check_invariants(line, s)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(min_value=70_000, max_value=120_000))
+def test_long_input_is_too_large_and_never_local(n: int) -> None:
+    line = parse("echo " + "a" * n)
+    assert not line.parsed and Marker.TOO_LARGE in line.markers
+
+
+def _quote_variants(word: str) -> st.SearchStrategy[str]:
+    """Random re-quotings of a plain word that bash turns back into the same word."""
+
+    def build(cuts: list[int], styles: list[int]) -> str:
+        pieces, prev = [], 0
+        for c in sorted(set(cuts)) + [len(word)]:
+            if c > prev:
+                pieces.append(word[prev:c])
+                prev = c
+        out = []
+        for p, style in zip(pieces, styles + [0] * len(pieces)):
+            if style == 1:
+                out.append("'" + p + "'")
+            elif style == 2:
+                out.append('"' + p + '"')
+            elif style == 3:
+                out.append("".join("\\" + ch for ch in p))
+            elif style == 4:
+                out.append("''" + p)
+            else:
+                out.append(p)
+        return "".join(out)
+
+    return st.builds(
+        build,
+        st.lists(st.integers(min_value=0, max_value=len(word)), max_size=4),
+        st.lists(st.integers(min_value=0, max_value=4), max_size=6),
+    )
+
+
+@SETTINGS
+@given(st.data(), names, st.lists(args, max_size=3))
+def test_redundant_quoting_does_not_change_argv(data, name: str, argv: list[str]) -> None:
+    plain = parse(" ".join([name] + argv))
+    quoted_words = [data.draw(_quote_variants(w)) for w in [name] + argv]
+    quoted = parse(" ".join(quoted_words))
+    assert [(c.program, c.argv_text) for c in quoted.commands] == [(c.program, c.argv_text) for c in plain.commands]
+    assert [(c.program, c.argv_text) for c in plain.commands] == [(name, tuple([name] + argv))]
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(names, st.lists(args, max_size=2)), min_size=1, max_size=5),
+    st.lists(st.sampled_from([";", "&&", "||", "|", "\n", "&", " ; "]), min_size=4, max_size=4),
+    st.sampled_from(["{}", "$({})", "`{}`", "({})", "{{ {}; }}", "echo $({})", "x=$({})", "diff <({}) f", "bash -c '{}'", "sudo {}", "if {}; then :; fi"]),
+)
+def test_every_command_of_a_compound_line_is_found(cmds, ops, wrapper) -> None:
+    """Joining simple commands with any operator, inside any construct, never hides one."""
+    inner = ""
+    for i, (name, a) in enumerate(cmds):
+        if i:
+            inner += f" {ops[(i - 1) % len(ops)]} "
+        inner += " ".join([name] + a)
+    line = parse(wrapper.format(inner))
+    found = [c.argv_text for c in line.commands]
+    for name, a in cmds:
+        assert tuple([name] + a) in found
+
+
+@SETTINGS
+@given(shellish)
+def test_parse_is_deterministic(s: str) -> None:
+    assert parse(s) == parse(s)
