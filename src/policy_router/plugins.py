@@ -41,7 +41,11 @@ PROJECT_NAME = "policy_router"
 ENTRYPOINT_GROUP = "policy_router"
 
 #: Module paths of the built-in plugins, registered before entry points.
-BUILTIN_PLUGINS: tuple[str, ...] = ("policy_router.matchers",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "policy_router.matchers",
+    "policy_router.executors.local",
+    "policy_router.executors.docker",
+)
 
 _DISABLE_ENV = "POLICY_ROUTER_DISABLE_PLUGINS"
 _TRACE_ENV = "POLICY_ROUTER_TRACE_HOOKS"

@@ -408,12 +408,17 @@ def load_policy(
     *,
     pm: Any = None,
     check_examples: bool = True,
+    plugins: Any = None,
 ) -> Policy:
     """Load and layer the policy files ``paths`` (None: the shipped default policy).
 
+    ``pm`` is the plugin manager whose match keys are allowed (default: the process-wide
+    one); ``plugins`` is an alias of ``pm`` kept for callers written against an older draft.
     Raises :class:`PolicyLoadError` with every issue of every file when anything is wrong.
     ``POLICY_ROUTER_POLICY`` is *not* read here (see :func:`policy_paths_from_env`).
     """
+    if pm is None:
+        pm = plugins
     if paths is None:
         paths = [default_policy_path()]
     if isinstance(paths, (str, Path)):
