@@ -22,12 +22,24 @@ from typing import Any
 
 from .decision import CommandVerdict, Decision, Evaluation, Mode, RuleMatch, TraceEvent
 from .errors import PluginError, PolicyError
-from .matchers import CompileContext, LineState, MatchContext, compile_match, program_filter, string_matcher
+from .matchers import (
+    CompileContext,
+    LineState,
+    MatchContext,
+    command_features,
+    compile_match,
+    program_filter,
+    required_features,
+    string_matcher,
+)
 from .hookspecs import Predicate
 from .policy.model import Policy, Rule
 from .shell.model import DYNAMIC_MARKERS, Marker, ParsedLine
 
 __all__ = ["Engine", "CompiledRule"]
+
+#: RuleMatch objects are immutable: each rule's matches for the first commands are built once.
+_PREMADE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,8 @@ class CompiledRule:
     unless: tuple[Predicate, ...]
     explicit_markers: frozenset[Marker]
     programs: tuple[frozenset[str], tuple[str, ...]] | None  # program filter, None: any program
+    needs: int = 0  # see matchers.required_features: 0 = no cheap pre-check
+    premade: tuple[RuleMatch, ...] = ()  # this rule's RuleMatch for command 0, 1, 2 ...
 
 
 def _explicit_markers(rule: Rule) -> frozenset[Marker]:
@@ -60,11 +74,19 @@ def _explicit_markers(rule: Rule) -> frozenset[Marker]:
     return frozenset(out)
 
 
+def _strictest(matches: list[RuleMatch]) -> Decision:
+    best = matches[0].decision
+    for m in matches:
+        if m.decision.rank > best.rank:
+            best = m.decision
+    return best
+
+
 class Engine:
     """Evaluates parsed lines against one policy. Build once, call :meth:`evaluate` often."""
 
     __slots__ = ("policy", "_rules", "_by_program", "_adjust", "_home", "_pm",
-                 "_unconstrained", "_globbed", "_exact", "_nonexact")
+                 "_unconstrained", "_globbed", "_exact", "_nonexact", "_default_matches")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -81,7 +103,12 @@ class Engine:
             for path, msg in cctx.issues:
                 problems.append(f"rule {rule.id!r} {'.'.join(map(str, path))}: {msg}")
             compiled.append(
-                CompiledRule(rule, order, match, unless, _explicit_markers(rule), program_filter(rule.match))
+                CompiledRule(
+                    rule, order, match, unless, _explicit_markers(rule), program_filter(rule.match),
+                    required_features(rule.match),
+                    tuple(RuleMatch(rule.id, rule.decision, rule.reason, rule.location, i, rule.profile,
+                                    rule.tags) for i in range(_PREMADE)),
+                )  # fmt: skip
             )
         if problems:
             raise PolicyError("cannot compile policy: " + "; ".join(problems))
@@ -110,6 +137,7 @@ class Engine:
         hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
         self._home = posixpath.normpath(os.path.expanduser("~"))
+        self._default_matches = tuple(self._default_match(i) for i in range(_PREMADE))
 
     def _candidates_for(self, program: str) -> tuple[CompiledRule, ...]:
         if program not in self._exact:
@@ -192,7 +220,7 @@ class Engine:
             for m in line_matches:
                 events.append(TraceEvent("default", None, m.rule_id, m.decision.value))
         all_matches = [m for v in verdicts for m in v.matches] + line_matches
-        policy_decision = max((m.decision for m in all_matches), key=lambda d: d.rank)
+        policy_decision = _strictest(all_matches)
 
         if self._adjust:
             pre = self._build(parsed, Mode.AUTO, policy_decision, verdicts, line_matches, all_matches, events)
@@ -200,9 +228,14 @@ class Engine:
             if extra:
                 line_matches = line_matches + extra
                 all_matches = all_matches + extra
-                policy_decision = max((m.decision for m in all_matches), key=lambda d: d.rank)
+                policy_decision = _strictest(all_matches)
         ev = self._build(parsed, mode, policy_decision, verdicts, line_matches, all_matches, events)
         return ev
+
+    def _default_match(self, i: int) -> RuleMatch:
+        d = self.policy.defaults
+        return RuleMatch("defaults.decision", d.decision, "no rule matched this command",
+                         d.location_of("decision"), i)  # fmt: skip
 
     def _decide_command(
         self,
@@ -218,9 +251,11 @@ class Engine:
         defaults = self.policy.defaults
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
+        features = command_features(cmd)
         for cr in rules:
-            if not cr.match(cmd, ctx):
-                if events is not None:
+            if (cr.needs and not cr.needs & features) or not cr.match(cmd, ctx):
+                # trace only rules that name the program; the others are tried for everything
+                if events is not None and cr.programs is not None:
                     events.append(TraceEvent("no_match", i, cr.rule.id))
                 continue
             blocked = -1
@@ -233,16 +268,16 @@ class Engine:
                     events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{blocked}] holds"))
                 continue
             r = cr.rule
-            matches.append(RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags))
+            matches.append(
+                cr.premade[i] if i < _PREMADE
+                else RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags)
+            )  # fmt: skip
             if cr.explicit_markers:
                 allowed = allowed | cr.explicit_markers
             if events is not None:
                 events.append(TraceEvent("match", i, r.id, r.decision.value))
         if not matches:
-            matches.append(
-                RuleMatch("defaults.decision", defaults.decision, "no rule matched this command",
-                          defaults.location_of("decision"), i)  # fmt: skip
-            )
+            matches.append(self._default_matches[i] if i < _PREMADE else self._default_match(i))
             if events is not None:
                 events.append(TraceEvent("default", i, "defaults.decision", defaults.decision.value))
         if cmd.markers:

@@ -38,6 +38,8 @@ __all__ = [
     "positional_words",
     "is_exact_name",
     "program_filter",
+    "command_features",
+    "required_features",
     "policy_router_register_matchers",
 ]
 
@@ -861,6 +863,75 @@ def program_filter(match: Any) -> tuple[frozenset[str], tuple[str, ...]] | None:
         return None
     # AND of bounds: any one of them is a sound over-approximation; take the tightest
     return min(bounds, key=lambda b: (len(b[1]) > 0, len(b[0]) + 100 * len(b[1])))
+
+
+# ---- cheap pre-checks --------------------------------------------------------------------
+
+F_ARGS, F_REDIRECTS, F_ASSIGN, F_MARKERS, F_PIPE, F_CONTEXT = 1, 2, 4, 8, 16, 32
+_RARE_FIRST = (F_ASSIGN, F_REDIRECTS, F_PIPE, F_MARKERS, F_CONTEXT, F_ARGS)
+
+
+def command_features(command: Command) -> int:
+    """Bitmask of what a command has (arguments, redirects, assignments, markers, pipeline,
+    context), for :func:`required_features`."""
+    f = 0
+    if len(command.argv) > 1:
+        f |= F_ARGS
+    if command.redirects:
+        f |= F_REDIRECTS
+    if command.assignments:
+        f |= F_ASSIGN
+    if command.markers:
+        f |= F_MARKERS
+    if command.pipeline is not None:
+        f |= F_PIPE
+    if command.context:
+        f |= F_CONTEXT
+    return f
+
+
+def _key_features(key: str, value: Any) -> int:
+    if key in ("args", "flags", "paths"):
+        return F_ARGS if isinstance(value, Mapping) and (value.get("any") or value.get("all")) else 0
+    if key == "subcommand":
+        return F_ARGS
+    if key == "redirects":
+        return F_REDIRECTS
+    if key == "assignments":
+        return F_ASSIGN
+    if key == "markers":
+        return F_MARKERS if isinstance(value, Mapping) and (value.get("any") or value.get("all")) else 0
+    if key == "context":
+        return F_CONTEXT if isinstance(value, Mapping) and value.get("any") else 0
+    if key in ("pipe_from", "pipe_to"):
+        return F_PIPE
+    if key == "any_of":
+        branches = _as_list(value)
+        reqs = [required_features(b) if isinstance(b, Mapping) else 0 for b in branches]
+        if reqs and all(reqs):
+            out = 0
+            for r in reqs:
+                out |= r
+            return out
+    return 0
+
+
+def required_features(match: Mapping[str, Any]) -> int:
+    """A sound necessary condition of a built-in match object: a bitmask such that the object
+    can only hold for a command having at least one of those features (0: no condition).
+    Keys from plugins never add a condition."""
+    best = 0
+    for key, value in match.items():
+        req = _key_features(key, value)
+        if req and (not best or _rank_req(req) < _rank_req(best)):
+            best = req
+    return best
+
+
+def _rank_req(req: int) -> tuple[int, int]:
+    bits = bin(req).count("1")
+    rare = min(i for i, f in enumerate(_RARE_FIRST) if req & f)
+    return (bits, rare)
 
 
 # ---- the built-in keys --------------------------------------------------------------------

@@ -239,8 +239,6 @@ def test_trace_events(engine: Engine) -> None:
         ("no_match", 0, "git-read"),
         ("no_match", 0, "git-push"),
         ("match", 0, "git-commit-deny"),
-        ("no_match", 0, "write-outside"),
-        ("no_match", 0, "ld-preload"),
         ("decision", None, None),
     ]
 
