@@ -30,6 +30,7 @@ class LocatedDoc:
     values: dict[tuple[Any, ...], Location] = field(default_factory=dict)
     keys: dict[tuple[Any, ...], Location] = field(default_factory=dict)
     issues: list[PolicyIssue] = field(default_factory=list)
+    nodes: int = 0
 
     def value_location(self, path: tuple[Any, ...]) -> Location:
         """Location of the node at ``path`` or of its nearest located ancestor."""
@@ -52,7 +53,14 @@ def load_yaml(text: str, name: str) -> LocatedDoc:
     """Parse ``text`` (one YAML document) into a :class:`LocatedDoc`; syntax errors become
     issues with code ``yaml``."""
     doc = LocatedDoc(name)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        loc = Location(name, before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        doc.issues.append(PolicyIssue(loc, "yaml", f"unacceptable character #x{char:04x}: {exc.reason}"))
+        return doc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -69,17 +77,32 @@ def load_yaml(text: str, name: str) -> LocatedDoc:
         doc.issues.append(PolicyIssue(loc, "yaml", msg or "invalid YAML"))
         doc.data = None
     except yaml.YAMLError as exc:
-        doc.issues.append(PolicyIssue(Location(name), "yaml", str(exc)))
+        doc.issues.append(PolicyIssue(Location(name, 1, 1), "yaml", " ".join(str(exc).split())))
+        doc.data = None
+    except _TooLarge:
+        doc.issues.append(PolicyIssue(Location(name, 1, 1), "yaml",
+                                      f"document expands to more than {MAX_NODES} nodes (aliases?)"))  # fmt: skip
         doc.data = None
     except RecursionError:
-        doc.issues.append(PolicyIssue(Location(name), "yaml", "document nested too deeply"))
+        doc.issues.append(PolicyIssue(Location(name, 1, 1), "yaml", "document nested too deeply"))
         doc.data = None
     finally:
         loader.dispose()
     return doc
 
 
+#: Most nodes a document may expand to (aliases are expanded; this stops "billion laughs").
+MAX_NODES = 200_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: tuple[Any, ...], doc: LocatedDoc) -> Any:
+    doc.nodes += 1
+    if doc.nodes > MAX_NODES:
+        raise _TooLarge
     doc.values[path] = _loc(doc.name, node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
