@@ -130,6 +130,18 @@ def _vars(style: str) -> Transform:
             return f"shopt -s expand_aliases; alias ll={q(p.cmd)}; ll"
         if style == "array":
             return f"a=({p.prog} {p.args}); \"${{a[@]}}\"" if p.prog else None
+        if style in ("var-arg", "loop-arg", "read-arg", "set-arg"):
+            if not p.prog:
+                return None
+            *head, last = p.args.split()
+            rest = " ".join(head)
+            use = f"{p.prog} {rest} \"$v\"".replace("  ", " ")
+            return {
+                "var-arg": f"v={last}; {use}",
+                "loop-arg": f"for v in {last}; do {use}; done",
+                "read-arg": f"read -r v <<< {last}; {use}",
+                "set-arg": f"set -- {last}; {use.replace(chr(36) + 'v', chr(36) + '1')}",
+            }[style]
         if style == "indirect":
             return f"n=P; P={p.prog}; ${{!n}} {p.args}" if p.prog else None
         raise ValueError(style)  # pragma: no cover
@@ -521,7 +533,10 @@ TRANSFORMS: dict[str, dict[str, Transform]] = {
     },
     "variables": {
         s: _vars(s)
-        for s in ("var-name", "var-braced", "var-whole", "ifs", "set-args", "export", "declare", "typeset", "alias", "array", "indirect")
+        for s in (
+            "var-name", "var-braced", "var-whole", "ifs", "set-args", "export", "declare", "typeset", "alias", "array",
+            "indirect", "var-arg", "loop-arg", "read-arg", "set-arg",
+        )
     },
     "expansion": {s: _expansion(s) for s in ("brace", "glob-prog", "glob-prog-star", "glob-dir", "brace-prog", "tilde-home")},
     "substitution": {
