@@ -74,10 +74,15 @@ def _explicit_markers(rule: Rule) -> frozenset[Marker]:
     return frozenset(out)
 
 
-def _strictest(matches: list[RuleMatch]) -> Decision:
+_RANK = {d: d.rank for d in Decision}
+
+
+def _strictest(matches: list[RuleMatch] | tuple[RuleMatch, ...]) -> Decision:
+    """The strictest decision among ``matches`` (not empty)."""
     best = matches[0].decision
+    rank = _RANK
     for m in matches:
-        if m.decision.rank > best.rank:
+        if rank[m.decision] > rank[best]:
             best = m.decision
     return best
 
@@ -209,11 +214,7 @@ class Engine:
                             matches.append(m)
             else:
                 matches = self._decide_command(i, cmd, line.context(i), rules, events)
-            decision = matches[0].decision
-            for m in matches[1:]:
-                if m.decision > decision:
-                    decision = m.decision
-            verdicts.append(CommandVerdict(cmd, decision, tuple(matches)))
+            verdicts.append(CommandVerdict(cmd, _strictest(matches), tuple(matches)))
 
         line_matches = self._line_matches(parsed, bool(verdicts))
         if events is not None:
