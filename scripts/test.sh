@@ -15,12 +15,12 @@ python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 echo "==> docker engine and sandbox test image"
 bash scripts/ci-docker.sh
 
-if ! command -v bwrap >/dev/null 2>&1; then
-  echo "==> installing bubblewrap (dynamic oracle)"
+if ! command -v bwrap >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
+  echo "==> installing bubblewrap, gcc and libc6-dev (dynamic oracle: sandbox + logging shim)"
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap gcc libc6-dev >/dev/null
   else
-    echo "bubblewrap missing and not root: the oracle tests will fail under CI=true" >&2
+    echo "oracle prerequisites missing and not root: the oracle tests will fail under CI=true" >&2
   fi
 fi
 
