@@ -1,8 +1,9 @@
 """JSONL audit records: one line per decision or run.
 
 Every record is written with ONE ``os.write`` on a file descriptor opened with
-``O_APPEND``, while holding an exclusive ``flock`` on it, so lines from many threads and
-many processes never interleave or tear. The file is opened per record (cheap, and safe
+``O_APPEND``, while holding an exclusive ``flock`` on it (and, within one process, a lock
+that ``fork`` also waits for), so lines from many threads and many processes never
+interleave or tear. The file is opened per record (cheap, and safe
 under log rotation).
 
 Record fields (``kind`` is ``decision``, ``run``, ``denied``, ``fallback`` or ``error``)::
@@ -17,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from .executors.base import Outcome
 
 __all__ = ["AuditLog", "make_record"]
+
+# In-process writers are serialised by _LOCK, and a fork waits for it (register_at_fork):
+# a child process must never inherit a descriptor whose flock a thread of the parent holds,
+# or that lock would stay held by the child's copy and every later writer would block.
+_LOCK = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(before=lambda: _LOCK.acquire(), after_in_parent=lambda: _LOCK.release(),
+                    after_in_child=_after_fork_in_child)
 
 
 def make_record(
@@ -91,18 +107,19 @@ class AuditLog:
         data = (json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode(
             "utf-8"
         )
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError as exc:
-            raise ConfigError(f"audit_log: cannot open {self.path!r}: {exc}") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            view = memoryview(data)
-            while view:  # a regular file takes it in one write; loop only for the odd short write
-                n = os.write(fd, view)
-                view = view[n:]
-        finally:
-            os.close(fd)  # closing releases the lock
+        with _LOCK:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                raise ConfigError(f"audit_log: cannot open {self.path!r}: {exc}") from exc
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                view = memoryview(data)
+                while view:  # a regular file takes it in one write; loop only for the odd short write
+                    n = os.write(fd, view)
+                    view = view[n:]
+            finally:
+                os.close(fd)  # closing releases the flock
 
     def __repr__(self) -> str:
         return f"AuditLog({self.path!r})"
