@@ -109,3 +109,30 @@ def test_composition_never_lowers_a_payload(decider: harness.Decider, wrapper: s
         alone = decider.evaluate(p.cmd).decision
         composed = decider.evaluate(wrapper.format(p.cmd, q=shlex.quote(p.cmd))).decision
         assert composed >= alone, (wrapper, p.cmd, alone, composed)
+
+
+_COMPOSE = (
+    "{a}; {p}", "{a} && {p}", "{a} || {p}", "{a} | {p}", "{p} | {a}", "{a}\n{p}", "( {a}; {p} )", "{{ {a}; {p}; }}",
+    "{a} $({p})", "if {a}; then {p}; fi", "for i in 1; do {a}; {p}; done", "f() {{ {p}; }}; {a}; f",
+    "bash -c {qp}", "eval {qp}", "timeout 5 {p}", "env X=1 {p}",
+)
+
+
+def test_property_payload_stays_not_local_in_any_composition(decider: harness.Decider) -> None:
+    """hypothesis: an everyday benign command composed with a dangerous payload is never local."""
+    import shlex
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    benign = [c.cmd for c in harness.load_benign() if "\n" not in c.cmd]
+    payloads = [p.cmd for p in make_cases.PAYLOADS]
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(benign), st.sampled_from(payloads), st.sampled_from(_COMPOSE))
+    def check(a: str, p: str, form: str) -> None:
+        cmd = form.format(a=a, p=p, qp=shlex.quote(p))
+        ev = decider.evaluate(cmd)
+        assert ev.decision is not harness.Decision.LOCAL, (cmd, [m.rule_id for m in ev.deciding])
+
+    check()
