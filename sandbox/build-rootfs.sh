@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Registry-free build of the policy-router test sandbox images.
 #
-#   bash sandbox/build-rootfs.sh [test|mini|all]     (default: all)
+#   bash sandbox/build-rootfs.sh [mini|test|basic|all]     (default: all = mini + test)
 #
-# mini  -> policy-router-sandbox:mini  ~2 MB: busybox-static + applet symlinks, /bin/sh.
+# mini  -> policy-router-sandbox:mini   ~2 MB: busybox-static + applet symlinks, /bin/sh.
 #          Needs the busybox-static Debian package on the host.
-# test  -> policy-router-sandbox:test  ~100 MB: `debootstrap --variant=minbase bookworm`
+# test  -> policy-router-sandbox:test   ~185 MB: `debootstrap --variant=minbase bookworm`
 #          + bash, coreutils, procps, python3-minimal, git. Needs debootstrap and an apt mirror.
+# basic -> policy-router-sandbox:basic  the basic tier's Debian packages (as Dockerfile.basic,
+#          without the pip requirements), for machines that cannot pull debian:bookworm-slim.
 #
 # Both are made from a root filesystem directory, packed with tar and loaded with
 # `docker import`, so no container registry is ever contacted. Idempotent: an image
@@ -41,13 +43,17 @@ build_mini() {
   echo "built $tag"
 }
 
-build_test() {
-  local tag=policy-router-sandbox:test
+TEST_PACKAGES=bash,coreutils,procps,python3-minimal,git,ca-certificates
+# Keep in step with Dockerfile.basic.
+BASIC_PACKAGES=bash,coreutils,procps,python3,python3-venv,git,ca-certificates,curl,wget,jq,less,file,findutils,grep,sed,gawk,tar,gzip,bzip2,xz-utils,zip,unzip,patch,diffutils,tree,openssh-client
+
+build_debootstrap() {  # name packages
+  local name="$1" packages="$2"
+  local tag="policy-router-sandbox:$name"
   if have_image "$tag"; then echo "$tag exists"; return; fi
   command -v debootstrap >/dev/null || { echo "debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
-  local root="$work/test"
-  debootstrap --variant=minbase \
-    --include=bash,coreutils,procps,python3-minimal,git,ca-certificates \
+  local root="$work/$name"
+  debootstrap --variant=minbase --include="$packages" \
     bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
   # Trim what a sandbox never needs.
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
@@ -55,13 +61,14 @@ build_test() {
   mkdir -p "$root/workspace"
   tar -C "$root" --numeric-owner -c . | docker import \
     -c 'CMD ["/bin/bash"]' -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'ENV LANG=C.UTF-8' -c 'LABEL policy-router.image=test' - "$tag" >/dev/null
+    -c 'ENV LANG=C.UTF-8' -c "LABEL policy-router.image=$name" - "$tag" >/dev/null
   echo "built $tag"
 }
 
 case "$what" in
   mini) build_mini ;;
-  test) build_test ;;
-  all) build_mini; build_test ;;
-  *) echo "usage: $0 [test|mini|all]" >&2; exit 2 ;;
+  test) build_debootstrap test "$TEST_PACKAGES" ;;
+  basic) build_debootstrap basic "$BASIC_PACKAGES" ;;
+  all) build_mini; build_debootstrap test "$TEST_PACKAGES" ;;
+  *) echo "usage: $0 [mini|test|basic|all]" >&2; exit 2 ;;
 esac

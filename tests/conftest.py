@@ -100,6 +100,12 @@ def sandbox_image(docker_client: Any) -> str:
 
 
 @pytest.fixture
+def test_policy_yaml() -> str:
+    """The text of the test policy (for CLI tests that pass it with --policy)."""
+    return TEST_POLICY_YAML
+
+
+@pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     ws.mkdir()

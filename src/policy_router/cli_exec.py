@@ -148,9 +148,10 @@ def _executor(settings: Settings) -> Any:
 
 
 def cmd_sandbox_build(args: argparse.Namespace) -> int:
-    """Build a sandbox image: basic/full from their Dockerfiles (SDK), test/mini registry-free."""
+    """Build a sandbox image: basic/full from their Dockerfiles (SDK, needs the base image or a
+    registry), test/mini (and basic --rootfs) registry-free with sandbox/build-rootfs.sh."""
     d = _sandbox_dir()
-    if args.tier in ("test", "mini"):
+    if args.tier in ("test", "mini") or (args.tier == "basic" and args.rootfs):
         env = dict(os.environ, FORCE="1" if args.force else "0")
         return subprocess.call(["bash", str(d / "build-rootfs.sh"), args.tier], env=env)
     dockerfile, tag = _IMAGES[args.tier]
@@ -304,7 +305,9 @@ def register(subparsers: Any) -> None:
     sp.required = True
     b = sp.add_parser("build", help="build an image: basic|full (Dockerfile) or test|mini (registry-free)")
     b.add_argument("tier", choices=["basic", "full", "test", "mini"])
-    b.add_argument("--force", action="store_true", help="rebuild test/mini even if present")
+    b.add_argument("--force", action="store_true", help="rebuild test/mini/--rootfs images even if present")
+    b.add_argument("--rootfs", action="store_true",
+                   help="basic only: build registry-free from Debian packages (debootstrap + docker import)")
     b.set_defaults(func=cmd_sandbox_build)
     ls = sp.add_parser("list", help="our containers and images")
     ls.add_argument("--json", action="store_true")
