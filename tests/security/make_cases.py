@@ -164,6 +164,15 @@ def _expansion(style: str) -> Transform:
             return f"/???/{p.prog} {p.args}"
         if style == "brace-prog":
             return f"{{{p.prog},}} {p.args}"
+        if style == "brace-arg":
+            *head, last = p.args.split()
+            return " ".join([p.prog, *head, "{" + last + ",x}"])
+        if style == "brace-inner":
+            *head, last = p.args.split()
+            if "/" not in last.rstrip("/"):
+                return None
+            d, base = last.rsplit("/", 1)
+            return " ".join([p.prog, *head, f"{d}/{{{base},x}}"])
         if style == "tilde-home":
             return f"{p.prog} {p.args.replace('~', '~root').replace('$HOME', '~root')}"
         raise ValueError(style)  # pragma: no cover
@@ -538,7 +547,10 @@ TRANSFORMS: dict[str, dict[str, Transform]] = {
             "indirect", "var-arg", "loop-arg", "read-arg", "set-arg",
         )
     },
-    "expansion": {s: _expansion(s) for s in ("brace", "glob-prog", "glob-prog-star", "glob-dir", "brace-prog", "tilde-home")},
+    "expansion": {
+        s: _expansion(s)
+        for s in ("brace", "glob-prog", "glob-prog-star", "glob-dir", "brace-prog", "tilde-home", "brace-arg", "brace-inner")
+    },
     "substitution": {
         s: _subst(s)
         for s in (
