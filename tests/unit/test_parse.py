@@ -388,5 +388,19 @@ def test_never_raises_on_nul_and_control_characters() -> None:
         assert isinstance(parse(cmd), ParsedLine)
 
 
+def test_astral_characters_do_not_crash_tree_sitter() -> None:
+    """tree-sitter-bash 0.25.1 segfaults intermittently on "{" + U+E7DF4 (found by hypothesis);
+    the front replaces non-BMP characters for tree-sitter, keeping character offsets."""
+    for _ in range(3000):
+        line = parse("{\U000e7df4")
+    assert [(c.program, c.argv[0].span) for c in line.commands] == [("{\U000e7df4", (0, 2))]
+    line = parse("echo \U0001F600 $(rm \U0001F600) && ls")
+    assert [(c.program, [(w.text, w.span) for w in c.argv]) for c in line.commands] == [
+        ("echo", [("echo", (0, 4)), ("\U0001F600", (5, 6)), ("$(rm \U0001F600)", (7, 14))]),
+        ("rm", [("rm", (9, 11)), ("\U0001F600", (12, 13))]),
+        ("ls", [("ls", (18, 20))]),
+    ]
+
+
 def test_non_str_input_is_coerced() -> None:
     assert [c.program for c in parse(b"ls -la").commands] == ["ls"]  # type: ignore[arg-type]

@@ -354,7 +354,9 @@ def _cmd(*words: str) -> Command:
 
 
 def test_unwrap_direct_result_is_whole() -> None:
+    assert unwrap(_cmd("ls", "-la")) is None
     u = unwrap(_cmd("sudo", "-u", "root", "rm", "x"))
+    assert u is not None
     assert (u.markers, u.nested) == ({Marker.WRAPPER}, [])
     assert u.inner == [
         Command(

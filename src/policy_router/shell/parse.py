@@ -21,7 +21,6 @@ Pipeline (see docs/parsing.md):
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 
 from .bashlex_front import FrontResult, parse_bashlex
 from .model import (
@@ -68,14 +67,18 @@ class _E:
         self.ns = ns
 
 
-@dataclass(slots=True)
 class _Result:
-    entries: list[_E] = field(default_factory=list)
-    errors: list[ParseIssue] = field(default_factory=list)
-    markers: set[Marker] = field(default_factory=set)
-    functions: set[str] = field(default_factory=set)
-    parser: str = "bashlex"
-    parsed: bool = True
+    """Unfinalized result of one (possibly nested) parse."""
+
+    __slots__ = ("entries", "errors", "markers", "functions", "parser", "parsed")
+
+    def __init__(self) -> None:
+        self.entries: list[_E] = []
+        self.errors: list[ParseIssue] = []
+        self.markers: set[Marker] = set()
+        self.functions: set[str] = set()
+        self.parser = "bashlex"
+        self.parsed = True
 
 
 def parse(cmd: str, *, max_chars: int = 65536, max_depth: int = 64) -> ParsedLine:
@@ -181,23 +184,22 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
         res.markers.add(Marker.PARSE_ERROR)
 
     # union, bashlex first
-    by_key: dict[tuple, _E] = {}
     entries = res.entries
-    if bl is not None:
+    if ts is not None and ts.agreed is not None and bl is not None:
+        # the common case: tree-sitter confirmed bashlex's commands without a walk
+        confirmed = ts.agreed
         for c in bl.commands:
+            a = c.argv
+            entries.append(_E(c, "both" if a and a[0].span[0] in confirmed else "bashlex", ns))
+    else:
+        by_key: dict[tuple, _E] = {}
+        for c in bl.commands if bl is not None else ():
             k = _key(c)
             if k not in by_key:
                 e = _E(c, "bashlex", ns)
                 by_key[k] = e
                 entries.append(e)
-    if ts is not None and ts.agreed is not None:
-        confirmed = ts.agreed
-        for e in entries:
-            c = e.cmd
-            if c.argv and c.argv[0].span[0] in confirmed:
-                e.source = "both"
-    elif ts is not None:
-        for c in ts.commands:
+        for c in ts.commands if ts is not None else ():
             k = _key(c)
             e = by_key.get(k)
             if e is None:
@@ -214,14 +216,14 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
         entries.sort(key=_order)
 
     # unwrap wrappers / nested shells
-    stages = {}
+    stages = None
     for e in entries:
         p = e.cmd.pipeline
-        if p is not None:
-            stages[(p.id, p.index)] = e.cmd
-    for e in entries:
-        p = e.cmd.pipeline
-        up = stages.get((p.id, p.index - 1)) if p is not None and p.index > 0 else None
+        up = None
+        if p is not None and p.index > 0:
+            if stages is None:
+                stages = {(x.cmd.pipeline.id, x.cmd.pipeline.index): x.cmd for x in entries if x.cmd.pipeline is not None}
+            up = stages.get((p.id, p.index - 1))
         _unwrap_entry(e, up, max_chars, max_depth, depth, res)
     return res
 
@@ -300,7 +302,7 @@ def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: in
         e.markers.add(Marker.TOO_DEEP)
         return
     u = unwrap(cmd, upstream)
-    if not (u.markers or u.inner or u.nested):
+    if u is None or not (u.markers or u.inner or u.nested):
         return
     e.markers |= u.markers
     for inner in u.inner:

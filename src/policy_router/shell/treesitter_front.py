@@ -9,6 +9,7 @@ the raw text by :mod:`.words`. :func:`parse_treesitter` never raises.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = ["parse_treesitter"]
 PARSER = "tree-sitter"
 _LANG = Language(tree_sitter_bash.language())
 _tls = threading.local()
+_UNSAFE = re.compile("[\U00010000-\U0010FFFF\ud800-\udfff]")
 #: Nodes that start a command in our IR; used for the cheap cross-check against bashlex.
 _NAMES_QUERY = Query(_LANG, "[(command_name) (declaration_command) (unset_command) (test_command)] @c")
 
@@ -50,7 +52,13 @@ def parse_treesitter(src: str, max_depth: int, known_starts: set[int] | None = N
     """
     res = FrontResult()
     try:
-        data = src.encode("utf-8", "surrogatepass")
+        # tree-sitter-bash 0.25.1 can crash (SIGSEGV, intermittently) on some characters
+        # outside the BMP (e.g. "{" + U+E7DF4); surrogates are not valid UTF-8. Each such
+        # character is replaced by U+FFFD: one character for one, so character offsets (and
+        # the words, which are sliced from ``src``) stay exact; both are plain word characters
+        # to the shell grammar.
+        safe = src if src.isascii() else _UNSAFE.sub("\ufffd", src)
+        data = safe.encode("utf-8")
         parser, cursor = _parser()
         tree = parser.parse(data)
         root = tree.root_node
@@ -58,7 +66,7 @@ def parse_treesitter(src: str, max_depth: int, known_starts: set[int] | None = N
         res.has_error = True
         res.issue = ParseIssue(f"tree-sitter: {type(e).__name__}: {e}", None, PARSER)
         return res
-    b2c = None if len(data) == len(src) else _byte_to_char(src)
+    b2c = None if len(data) == len(src) else _byte_to_char(safe)
     if root.has_error:
         res.has_error = True
         pos = _first_error(root)

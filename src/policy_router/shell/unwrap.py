@@ -159,6 +159,9 @@ _INLINE_CODE = {  # interpreter -> option letters that carry inline code
 _INTERPRETERS_STDIN = frozenset({"perl", "ruby", "node", "nodejs", "php", "lua", "Rscript", "osascript", "irb", "tclsh", "wish", "guile", "R"})
 
 
+_HANDLED = frozenset(SHELLS | WRAPPERS | _AWK | _INLINE_CODE.keys() | _INTERPRETERS_STDIN | {"eval", "source", "."})
+
+
 def _base(cmd: Command) -> str:
     p = cmd.program
     return p.rsplit("/", 1)[-1] if "/" in p else p
@@ -197,15 +200,19 @@ def _carrier(words: tuple[Word, ...]) -> Word:
 # --------------------------------------------------------------------------------------------
 
 
-def unwrap(cmd: Command, upstream: Command | None = None) -> Unwrapped:
+def unwrap(cmd: Command, upstream: Command | None = None) -> Unwrapped | None:
     """Inspect ``cmd`` for wrappers, nested shell text and code execution.
 
     ``upstream`` is the previous stage of ``cmd``'s pipeline (for ``echo ... | sh``).
+    Returns None when the program is none of the wrappers, shells, ``eval``/``source`` or
+    interpreters this module knows (the common case, kept cheap).
     """
-    out = Unwrapped()
     if not cmd.argv:
-        return out
+        return None
     name = _base(cmd)
+    if name not in _HANDLED and not _PY.match(name):
+        return None
+    out = Unwrapped()
     argv = cmd.argv
     if name in SHELLS:
         _shell(cmd, 1, name, upstream, out)

@@ -471,7 +471,7 @@ def new_command(
         spans += [r.span for r in redirects]
         span = (min(s[0] for s in spans), max(s[1] for s in spans))
     elif argv:
-        span = (argv[0].span[0], max(w.span[1] for w in argv))
+        span = (argv[0].span[0], argv[-1].span[1])
     else:
         span = (0, 0)
     markers = extra_markers
