@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     with Router(settings=settings) as router:
         ev = router.decide(cmd, cwd=cwd)
-        if not args.quiet and not args.json:
+        if not args.quiet and not args.json and ev.decision.value != "deny":
             _err(f"{ev.decision.value} by {_rules_text(ev)}" + (f" [profile {ev.profile}]" if ev.decision.value == "sandbox" and ev.profile else ""))
         try:
             outcome = router.run(

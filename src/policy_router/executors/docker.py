@@ -449,7 +449,8 @@ class DockerExecutor:
 
     def _exit_code(self, exec_id: str) -> int:
         api = self.client().api
-        for _ in range(100):
+        delay, waited = 0.0005, 0.0
+        while waited < 10.0:  # the stream can end a moment before docker records the exit
             try:
                 info = api.exec_inspect(exec_id)
             except Exception as exc:  # noqa: BLE001
@@ -457,7 +458,9 @@ class DockerExecutor:
             if not info.get("Running") and info.get("ExitCode") is not None:
                 code = int(info["ExitCode"])
                 return code if code >= 0 else 128 + 9
-            time.sleep(0.01)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 0.05)
         raise SandboxUnavailableError("docker did not report the exit code of the command")
 
     @staticmethod
