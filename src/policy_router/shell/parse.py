@@ -21,6 +21,7 @@ Pipeline (see docs/parsing.md):
 from __future__ import annotations
 
 import itertools
+import re
 
 from .bashlex_front import FrontResult, parse_bashlex
 from .model import (
@@ -44,6 +45,11 @@ __all__ = ["parse"]
 TREE_SITTER_MAX_CHARS = 1_000_000
 
 _ns_counter = itertools.count()
+#: A line made only of these characters has no operator, redirection, expansion, glob,
+#: escape, comment or newline: it is one simple command of static words (quotes can only
+#: group words). bashlex parses it exactly and tree-sitter cannot find anything more, so the
+#: cross-check is skipped for it (about three quarters of ordinary developer commands).
+_PLAIN_LINE = re.compile(r"""[A-Za-z0-9 \t_./,:=+%@^'"-]*""").fullmatch
 _LINE_TO_CMD = (Marker.TOO_LARGE, Marker.TOO_DEEP)
 _SUBST_CTX = {
     "$(": Ctx.COMMAND_SUBSTITUTION,
@@ -160,9 +166,15 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
         else:
             bl = parse_bashlex(src, budget)
     known = None
+    ts: FrontResult | None = None
     if bl is not None and not bl.has_error and not bl.too_deep:
-        known = {c.argv[0].span[0] for c in bl.commands if c.argv}
-    ts = parse_treesitter(src, budget, known) if len(src) <= TREE_SITTER_MAX_CHARS else None
+        if _PLAIN_LINE(src):
+            pass  # a single simple command of static words: nothing for tree-sitter to add
+        else:
+            known = {c.argv[0].span[0] for c in bl.commands if c.argv}
+            ts = parse_treesitter(src, budget, known)
+    elif len(src) <= TREE_SITTER_MAX_CHARS:
+        ts = parse_treesitter(src, budget)
 
     if bl is not None and bl.has_error and _comment_only(src):
         bl = None  # bashlex raises on comment-only input; there is nothing to run
@@ -185,9 +197,10 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
 
     # union, bashlex first
     entries = res.entries
-    if ts is not None and ts.agreed is not None and bl is not None:
-        # the common case: tree-sitter confirmed bashlex's commands without a walk
-        confirmed = ts.agreed
+    if bl is not None and (ts is None or ts.agreed is not None):
+        # the common case: tree-sitter confirmed bashlex's commands without a walk, or had
+        # nothing to check (a plain line)
+        confirmed = ts.agreed if ts is not None else ()
         for c in bl.commands:
             a = c.argv
             entries.append(_E(c, "both" if a and a[0].span[0] in confirmed else "bashlex", ns))
