@@ -43,6 +43,8 @@ STRUCTURE = [
     ("a; b && c || d", [R("a", ["a"]), R("b", ["b"]), R("c", ["c"]), R("d", ["d"])]),
     ("a\nb\n\nc", [R("a", ["a"]), R("b", ["b"]), R("c", ["c"])]),
     ("a & b", [R("a", ["a"], [C.BACKGROUND]), R("b", ["b"])]),
+    ("a && b & c; d &", [R("a", ["a"], [C.BACKGROUND]), R("b", ["b"], [C.BACKGROUND]), R("c", ["c"]), R("d", ["d"], [C.BACKGROUND])]),
+    ("a; b || c & d", [R("a", ["a"]), R("b", ["b"], [C.BACKGROUND]), R("c", ["c"], [C.BACKGROUND]), R("d", ["d"])]),
     ("! rm x", [R("rm", ["rm", "x"], [C.NEGATED])]),
     ("(cd d; rm x)", [R("cd", ["cd", "d"], [C.SUBSHELL]), R("rm", ["rm", "x"], [C.SUBSHELL])]),
     ("{ a; b; }", [R("a", ["a"], [C.GROUP]), R("b", ["b"], [C.GROUP])]),
@@ -202,6 +204,40 @@ def test_prefix_assignment_and_heredoc_are_visible_on_the_command() -> None:
         ("<<", "read", "x\n", True),
         (">", "write", "f", False),
     ]
+
+
+def test_two_heredocs_on_one_line() -> None:
+    line = parse("cat <<A; cat <<B\n$(x)\nA\n`y`\nB")
+    assert rows(line) == [
+        R("cat", ["cat"]),
+        R("cat", ["cat"]),
+        R("x", ["x"], [C.HEREDOC, C.COMMAND_SUBSTITUTION]),
+        R("y", ["y"], [C.HEREDOC, C.BACKTICK]),
+    ]
+    assert [c.redirects[0].target.text for c in line.commands[:2]] == ["$(x)\n", "`y`\n"]
+
+
+def test_unparseable_substitution_in_heredoc_is_hidden_substitution() -> None:
+    assert rows(parse("cat <<EOF\n$(if)\nEOF")) == [R("cat", ["cat"], markers=[M.HIDDEN_SUBSTITUTION])]
+
+
+def test_redirect_only_and_assignment_only_commands() -> None:
+    assert rows(parse("> f; x=1 y=2; echo $(<file)")) == [
+        R("", []),
+        R("", []),
+        R("echo", ["echo", "$(<file)"]),
+        R("", [], [C.COMMAND_SUBSTITUTION]),
+    ]
+
+
+def test_parse_is_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cmds = [c for c, _ in STRUCTURE + PEER_BYPASSES + FAIL_OPEN] * 5
+    expected = [parse(c) for c in cmds]
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        got = list(ex.map(parse, cmds))
+    assert got == expected
 
 
 def test_quoted_heredoc_body_is_data() -> None:

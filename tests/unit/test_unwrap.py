@@ -71,6 +71,7 @@ WRAPPER_CASES = [
     ("strace -f -o /tmp/t -e trace=open rm a", wrapped("strace", ["strace", "-f", "-o", "/tmp/t", "-e", "trace=open", "rm", "a"], ["rm", "a"], "strace")),
     ("ltrace -o x rm a", wrapped("ltrace", ["ltrace", "-o", "x", "rm", "a"], ["rm", "a"], "ltrace")),
     ("busybox rm a", wrapped("busybox", ["busybox", "rm", "a"], ["rm", "a"], "busybox")),
+    ("coproc rm a", wrapped("coproc", ["coproc", "rm", "a"], ["rm", "a"], "coproc")),
     ("taskset -c 0 rm a", wrapped("taskset", ["taskset", "-c", "0", "rm", "a"], ["rm", "a"], "taskset")),
     ("./sudo rm a", [R("./sudo", ["./sudo", "rm", "a"], (), [M.PATH_PROGRAM, M.WRAPPER]), R("rm", ["rm", "a"], W, (), ["sudo"], 0)]),
 ]
@@ -217,6 +218,13 @@ NESTED = [
         R("bash", ["bash", "-c", "rm -rf /"], W, [M.NESTED_SHELL], ["sudo"], 0),
         R("rm", ["rm", "-rf", "/"], W + N, (), ["sudo", "bash -c"], 1),
     ]),
+    ("find . | xargs sh -c 'rm \"$@\"' _", [
+        R("find", ["find", "."]),
+        R("xargs", ["xargs", "sh", "-c", 'rm "$@"', "_"], (), [M.WRAPPER]),
+        R("sh", ["sh", "-c", 'rm "$@"', "_"], W, [M.NESTED_SHELL], ["xargs"], 1),
+        R("rm", ["rm", "$@"], W + N, (), ["xargs", "sh -c"], 2),
+    ]),
+    ("bash -c 'if'", [R("bash", ["bash", "-c", "if"], (), [M.NESTED_SHELL, M.PARSE_ERROR])]),
     ("eval 'rm -rf /tmp/x'", [R("eval", ["eval", "rm -rf /tmp/x"]), R("rm", ["rm", "-rf", "/tmp/x"], [C.EVAL], (), ["eval"], 0)]),
     ("eval echo a '&&' rm b", [
         R("eval", ["eval", "echo", "a", "&&", "rm", "b"]),

@@ -93,13 +93,22 @@ class _Walker:
         if k == "command":
             self.command(n, ctx, pipe, inh, depth)
         elif k == "list":
+            # an and-or list ends at ";", "&" or a newline; the whole list before "&" runs
+            # in the background (``a && b & c`` backgrounds a and b)
             parts = n.parts
-            last = len(parts) - 1
-            for i, p in enumerate(parts):
-                if p.kind == "operator":
+            segment: list = []
+            for p in parts:
+                if p.kind == "operator" and p.op in ("&&", "||"):
                     continue
-                bg = i < last and parts[i + 1].kind == "operator" and parts[i + 1].op == "&"
-                self.node(p, ctx + (Ctx.BACKGROUND,) if bg else ctx, pipe, inh, depth)
+                if p.kind == "operator":
+                    c2 = ctx + (Ctx.BACKGROUND,) if p.op == "&" else ctx
+                    for q in segment:
+                        self.node(q, c2, pipe, inh, depth)
+                    segment = []
+                    continue
+                segment.append(p)
+            for q in segment:
+                self.node(q, ctx, pipe, inh, depth)
         elif k == "pipeline":
             stages = []
             neg = False

@@ -139,7 +139,7 @@ WRAPPERS = frozenset(
     {
         "sudo", "doas", "env", "command", "builtin", "exec", "nohup", "time", "timeout", "nice",
         "ionice", "stdbuf", "setsid", "flock", "watch", "xargs", "find", "script", "su", "chroot",
-        "unshare", "nsenter", "strace", "ltrace", "busybox", "taskset", "chrt",
+        "unshare", "nsenter", "strace", "ltrace", "busybox", "taskset", "chrt", "coproc",
     }
 )
 
@@ -456,7 +456,7 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
         if "-v" in seen or "-V" in seen or i >= n:
             return
         out.inner.append(_inner(cmd, i, "command"))
-    elif name in ("builtin", "nohup", "setsid", "busybox"):
+    elif name in ("builtin", "nohup", "setsid", "busybox", "coproc"):
         i = _skip(argv, 1, _SETSID) if name in ("setsid", "nohup") else 1
         if i < n:
             out.inner.append(_inner(cmd, i, name))
