@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -82,6 +83,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         err_stream.write(b)
         err_stream.flush()
 
+    # SIGTERM unwinds like Ctrl-C does, so the Router closes (and removes its containers).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with Router(settings=settings) as router:
         ev = router.decide(cmd, cwd=cwd)
         if not args.quiet and not args.json and ev.decision.value != "deny":

@@ -124,6 +124,8 @@ class Router:
             hook(registry=reg)
         # Built-ins not (yet) listed in plugins.BUILTIN_PLUGINS register themselves here.
         for mod in _builtin_executor_modules():
+            if self.pm.is_blocked(mod.__name__):  # POLICY_ROUTER_DISABLE_PLUGINS is honoured
+                continue
             if not any(getattr(p, "__name__", None) == mod.__name__ for p in self.pm.get_plugins()):
                 tmp = ExecutorRegistry()
                 mod.policy_router_register_executors(tmp)

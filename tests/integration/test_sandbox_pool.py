@@ -179,3 +179,11 @@ def test_containers_of_a_sigkilled_process_are_reaped_by_the_next_start(
     r = make_router(mode="sandbox")
     r.run("true", cwd=str(workspace))  # the first docker use of a new Router reaps orphans
     assert not _exists(docker_client, cid)
+
+
+@docker_mark
+def test_stdin_and_output_interleave_without_deadlock(make_router, sandbox_image, workspace) -> None:
+    """The command writes 3 MB before reading 20 MiB of stdin: both directions must flow."""
+    r = make_router(mode="sandbox")
+    out = r.run("head -c 3000000 /dev/zero; cat | wc -c", cwd=str(workspace), stdin=b"y" * (20 * 1024 * 1024), timeout=60)
+    assert (out.exit_code, out.timed_out, out.stdout_size, out.stdout[-9:]) == (0, False, 3_000_009, b"20971520\n")

@@ -155,3 +155,21 @@ def test_to_dict_is_json_able() -> None:
 
     d = load({"POLICY_ROUTER_MODE": "sandbox"}).to_dict()
     assert json.loads(json.dumps(d))["mode"] == {"value": "sandbox", "source": "env:POLICY_ROUTER_MODE"}
+
+
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from policy_router.config import ENV_PREFIX
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(sorted(SETTINGS_DOC)), value=st.text(max_size=20))
+def test_any_env_value_either_loads_or_is_a_config_error_naming_the_variable(name: str, value: str) -> None:
+    var = ENV_PREFIX + name.upper()
+    try:
+        s = load({var: value})
+    except ConfigError as exc:
+        assert var in str(exc)
+    else:
+        assert s.source(name) == f"env:{var}"

@@ -473,15 +473,12 @@ class DockerExecutor:
         kill: Callable[[], None],
     ) -> bool:
         """Demultiplex docker's framed stream into ``out``/``err`` until EOF; True if timed out."""
-        if request.stdin:
-            sock.sendall(request.stdin)
-        try:
-            sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        pending = memoryview(request.stdin) if request.stdin else None
+        if pending is None:
+            _shutdown_write(sock)
         sock.setblocking(False)
         sel = selectors.DefaultSelector()
-        sel.register(sock, selectors.EVENT_READ)
+        sel.register(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if pending is not None else 0))
         buf = bytearray()
         timed_out = False
         drain_until: float | None = None
@@ -499,7 +496,25 @@ class DockerExecutor:
                     wait = max(0.0, deadline - now)
                 if drain_until is not None:
                     wait = max(0.0, drain_until - now)
-                if not sel.select(wait):
+                events = sel.select(wait)
+                if not events:
+                    continue
+                mask = events[0][1]
+                if mask & selectors.EVENT_WRITE and pending is not None:
+                    # stdin is written as the command reads it, interleaved with reading its
+                    # output, so a command that writes before reading cannot deadlock us
+                    try:
+                        n = sock.send(pending[: 1 << 16])
+                    except (BlockingIOError, InterruptedError):
+                        n = 0
+                    except OSError:  # the command closed stdin / exited
+                        n = len(pending)
+                    pending = pending[n:]
+                    if not pending:
+                        pending = None
+                        _shutdown_write(sock)
+                        sel.modify(sock, selectors.EVENT_READ)
+                if not mask & selectors.EVENT_READ:
                     continue
                 try:
                     chunk = sock.recv(1 << 16)
@@ -528,6 +543,14 @@ class DockerExecutor:
         """Remove our pooled containers (unless cleanup is off) and stop the pool."""
         self.pool.close(remove=self.cleanup)
         _LIVE.discard(self)
+
+
+def _shutdown_write(sock: socket.socket) -> None:
+    """Close our sending side: the command sees end of stdin."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
 
 
 def _frames(buf: bytearray) -> Iterator[tuple[int, bytes]]:
