@@ -434,7 +434,7 @@ def test_unbalanced_quote_is_a_parse_error() -> None:
 
 
 def test_too_large_skips_bashlex_and_is_never_parsed() -> None:
-    cmd = "echo " + "a" * 100 + "; rm x"
+    cmd = "echo " + "a" * 60 + "; rm x"  # 71 chars: over max_chars, under 2 * max_chars
     line = parse(cmd, max_chars=50)
     assert line.parsed is False
     assert line.markers == frozenset({Marker.TOO_LARGE, Marker.PARSE_ERROR})
@@ -443,6 +443,11 @@ def test_too_large_skips_bashlex_and_is_never_parsed() -> None:
         ("echo", "tree-sitter", True),
         ("rm", "tree-sitter", True),
     ]
+
+
+def test_far_too_large_is_not_given_to_tree_sitter_either() -> None:
+    line = parse("echo a; " * 20, max_chars=50)
+    assert (line.parsed, line.markers, line.commands) == (False, frozenset({Marker.TOO_LARGE, Marker.PARSE_ERROR}), ())
 
 
 @pytest.mark.parametrize("n", [65, 100, 300, 2000])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, insort
 
 from .bashlex_front import FrontResult, parse_bashlex
 from .model import (
@@ -41,8 +42,9 @@ from .words import F_SUBST, analyze, find_substitutions
 
 __all__ = ["parse"]
 
-#: tree-sitter still lists commands of inputs over max_chars, up to this many characters.
-TREE_SITTER_MAX_CHARS = 1_000_000
+#: tree-sitter still lists commands of inputs over max_chars, up to this multiple of max_chars
+#: (tree-sitter plus our walk cost about 1.5 ms per 1,000 characters of ordinary commands).
+TREE_SITTER_OVERSIZE_FACTOR = 2
 
 _ns_counter = itertools.count()
 #: A line made only of these characters has no operator, redirection, expansion, glob,
@@ -173,7 +175,7 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
         else:
             known = {c.argv[0].span[0] for c in bl.commands if c.argv}
             ts = parse_treesitter(src, budget, known)
-    elif len(src) <= TREE_SITTER_MAX_CHARS:
+    elif len(src) <= TREE_SITTER_OVERSIZE_FACTOR * max_chars:
         ts = parse_treesitter(src, budget)
 
     if bl is not None and bl.has_error and _comment_only(src):
@@ -224,7 +226,8 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
                 if c.markers:
                     e.markers |= c.markers
 
-    _hidden_substitutions(src, res, max_chars, max_depth, depth)
+    if not too_large:
+        _hidden_substitutions(src, res, max_chars, max_depth, depth)
     if len(entries) > 1:
         entries.sort(key=_order)
 
@@ -265,6 +268,7 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
     """Re-parse substitutions no front turned into commands; mark what stays hidden."""
     entries = res.entries
     too_deep = Marker.TOO_DEEP in res.markers
+    starts: list[int] | None = None
     for e in list(entries):
         for w, where, heredoc in _words_of(e.cmd):
             raw = w.raw
@@ -284,8 +288,11 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                 inner = src[a:b]
                 if not inner.strip():
                     continue
-                if any(a <= o.cmd.span[0] and o.cmd.span[1] <= b for o in entries):
-                    continue
+                if starts is None:
+                    starts = sorted(o.cmd.span[0] for o in entries)
+                k = bisect_left(starts, a)
+                if k < len(starts) and starts[k] < b:
+                    continue  # some command starts inside: the parsers saw this substitution
                 if too_deep:
                     e.markers.add(Marker.TOO_DEEP)
                     continue
@@ -302,6 +309,7 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                 for ne in nested.entries:
                     _relocate(ne, prefix, (), shift=a)
                     entries.append(ne)
+                    insort(starts, ne.cmd.span[0])
                 if nested.markers & {Marker.TOO_DEEP, Marker.PARSE_ERROR}:
                     e.markers |= nested.markers & {Marker.TOO_DEEP, Marker.PARSE_ERROR}
 
