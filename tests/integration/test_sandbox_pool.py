@@ -187,3 +187,28 @@ def test_stdin_and_output_interleave_without_deadlock(make_router, sandbox_image
     r = make_router(mode="sandbox")
     out = r.run("head -c 3000000 /dev/zero; cat | wc -c", cwd=str(workspace), stdin=b"y" * (20 * 1024 * 1024), timeout=60)
     assert (out.exit_code, out.timed_out, out.stdout_size, out.stdout[-9:]) == (0, False, 3_000_009, b"20971520\n")
+
+
+EXITING_CHILD = textwrap.dedent(
+    """
+    import sys
+    sys.path[:0] = {paths!r}
+    from conftest import _stand_in_parse, _stand_in_policy, StandInEngine
+    from policy_router.config import Settings
+    from policy_router.router import Router
+    policy = _stand_in_policy("deny")
+    r = Router(policy, settings=Settings.load({{"mode": "sandbox"}}, env={{}}, use_file=False),
+               engine=StandInEngine(policy), parser=_stand_in_parse)
+    print(r.run("true", cwd={ws!r}).container_id, flush=True)
+    # no close(): interpreter exit must clean up
+    """
+)
+
+
+@docker_mark
+def test_containers_are_removed_at_interpreter_exit_without_close(sandbox_image, workspace, docker_client) -> None:
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    res = subprocess.run([sys.executable, "-c", EXITING_CHILD.format(paths=[tests_dir], ws=str(workspace))],
+                         capture_output=True, text=True, timeout=120)
+    cid = res.stdout.strip()
+    assert (res.returncode, len(cid), _exists(docker_client, cid)) == (0, 64, False)

@@ -252,10 +252,12 @@ class DockerExecutor:
                 import docker
 
                 try:
+                    # many concurrent execs each hold a connection while streaming
                     if self.docker_host:
-                        c = docker.DockerClient(base_url=self.docker_host, version="auto", timeout=self.api_timeout)
+                        c = docker.DockerClient(base_url=self.docker_host, version="auto",
+                                                timeout=self.api_timeout, max_pool_size=64)
                     else:
-                        c = docker.from_env(timeout=self.api_timeout)
+                        c = docker.from_env(timeout=self.api_timeout, max_pool_size=64)
                     c.ping()
                 except Exception as exc:  # noqa: BLE001 - every docker failure is wrapped
                     raise _wrap(exc, "connect", self.host) from exc
