@@ -253,6 +253,16 @@ def test_nested_shells_and_eval(cmd: str, expected: list[tuple]) -> None:
     assert rows(parse(cmd)) == expected
 
 
+def test_nested_text_budget_caps_eval_chains() -> None:
+    """``eval eval ... x`` re-parses almost the whole line at every level; the total nested
+    text per parse() is capped at max_chars, the command past the cap gets TOO_LARGE."""
+    line = parse("eval " * 40 + "x", max_chars=600)
+    progs = [c.program for c in line.commands]
+    assert progs.count("eval") < 40 and "x" not in progs
+    assert [Marker.TOO_LARGE in c.markers for c in line.commands] == [False] * (len(progs) - 1) + [True]
+    assert line.errors[-1].message.startswith("text run by eval not parsed")
+
+
 def test_nested_commands_point_at_the_carrier_word() -> None:
     cmd = "bash -c 'rm -rf /'"
     line = parse(cmd)

@@ -45,6 +45,10 @@ __all__ = ["parse"]
 #: tree-sitter still lists commands of inputs over max_chars, up to this multiple of max_chars
 #: (tree-sitter plus our walk cost about 1.5 ms per 1,000 characters of ordinary commands).
 TREE_SITTER_OVERSIZE_FACTOR = 2
+#: all nested text re-parsed during one parse() call (bash -c strings, eval, heredocs fed to
+#: shells, substitutions re-parsed by the safety net) is capped at this multiple of max_chars;
+#: without a cap ``eval eval eval ... x`` costs O(n * depth) parser time.
+NESTED_TEXT_FACTOR = 1
 
 _ns_counter = itertools.count()
 #: A line made only of these characters has no operator, redirection, expansion, glob,
@@ -98,7 +102,7 @@ def parse(cmd: str, *, max_chars: int = 65536, max_depth: int = 64) -> ParsedLin
     try:
         if not isinstance(cmd, str):
             cmd = cmd.decode("utf-8", "replace") if isinstance(cmd, (bytes, bytearray)) else str(cmd)
-        res = _core(cmd, max_chars, max_depth, 0)
+        res = _core(cmd, max_chars, max_depth, 0, [NESTED_TEXT_FACTOR * max_chars])
         return _finalize(cmd, res)
     except RecursionError:
         return _failed(cmd, "input nested too deeply (recursion limit)", Marker.TOO_DEEP)
@@ -147,8 +151,13 @@ def _key(c: Command) -> tuple:
     return (c.span, 2)
 
 
-def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
-    """Parse ``src`` at nesting ``depth`` into unfinalized entries."""
+def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int]) -> _Result:
+    """Parse ``src`` at nesting ``depth`` into unfinalized entries.
+
+    ``work`` is a one-element list shared by the whole ``parse()`` call: how many more
+    characters of nested text (``bash -c``, ``eval``, substitutions re-parsed by the safety
+    net ...) may still be parsed. Text beyond it is not parsed: its carrier gets TOO_LARGE.
+    """
     res = _Result()
     ns = next(_ns_counter)
     budget = max_depth - depth
@@ -227,7 +236,7 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
                     e.markers |= c.markers
 
     if not too_large:
-        _hidden_substitutions(src, res, max_chars, max_depth, depth)
+        _hidden_substitutions(src, res, max_chars, max_depth, depth, work)
     if len(entries) > 1:
         entries.sort(key=_order)
 
@@ -240,7 +249,7 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int) -> _Result:
             if stages is None:
                 stages = {(x.cmd.pipeline.id, x.cmd.pipeline.index): x.cmd for x in entries if x.cmd.pipeline is not None}
             up = stages.get((p.id, p.index - 1))
-        _unwrap_entry(e, up, max_chars, max_depth, depth, res)
+        _unwrap_entry(e, up, max_chars, max_depth, depth, res, work)
     return res
 
 
@@ -264,7 +273,7 @@ def _words_of(c: Command):
                 yield r.target, Ctx.REDIRECT, False
 
 
-def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int, depth: int) -> None:
+def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int, depth: int, work: list[int]) -> None:
     """Re-parse substitutions no front turned into commands; mark what stays hidden."""
     entries = res.entries
     too_deep = Marker.TOO_DEEP in res.markers
@@ -296,7 +305,11 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                 if too_deep:
                     e.markers.add(Marker.TOO_DEEP)
                     continue
-                nested = _core(inner, max_chars, max_depth, depth + 1)
+                if len(inner) > work[0]:
+                    e.markers.add(Marker.TOO_LARGE)
+                    continue
+                work[0] -= len(inner)
+                nested = _core(inner, max_chars, max_depth, depth + 1, work)
                 if not nested.entries:
                     e.markers.add(Marker.HIDDEN_SUBSTITUTION)
                     continue
@@ -314,7 +327,7 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                     e.markers |= nested.markers & {Marker.TOO_DEEP, Marker.PARSE_ERROR}
 
 
-def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: int, depth: int, res: _Result) -> None:
+def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: int, depth: int, res: _Result, work: list[int]) -> None:
     """Attach wrapper inner commands and re-parsed nested text to ``e`` (recursively)."""
     cmd = e.cmd
     if not cmd.argv:
@@ -329,9 +342,14 @@ def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: in
     for inner in u.inner:
         ce = _E(inner, e.source, e.ns)
         e.children.append(ce)
-        _unwrap_entry(ce, upstream, max_chars, max_depth, depth, res)
+        _unwrap_entry(ce, upstream, max_chars, max_depth, depth, res, work)
     for nst in u.nested:
-        nested = _core(nst.text, max_chars, max_depth, depth + 1 + len(cmd.via))
+        if len(nst.text) > work[0]:
+            e.markers.add(Marker.TOO_LARGE)
+            res.errors.append(ParseIssue(f"text run by {nst.via} not parsed: over the nested-text budget", nst.carrier.span[0], "policy-router"))
+            continue
+        work[0] -= len(nst.text)
+        nested = _core(nst.text, max_chars, max_depth, depth + 1 + len(cmd.via), work)
         if not nested.parsed or nested.markers & {Marker.TOO_DEEP, Marker.TOO_LARGE}:
             e.markers |= nested.markers & {Marker.TOO_DEEP, Marker.TOO_LARGE, Marker.PARSE_ERROR}
             for issue in nested.errors:
