@@ -310,6 +310,9 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                     continue
                 work[0] -= len(inner)
                 nested = _core(inner, max_chars, max_depth, depth + 1, work)
+                for issue in nested.errors:
+                    pos = None if issue.position is None else issue.position + a
+                    res.errors.append(ParseIssue(f"in substitution: {issue.message}", pos, issue.parser))
                 if not nested.entries:
                     e.markers.add(Marker.HIDDEN_SUBSTITUTION)
                     continue
@@ -352,8 +355,8 @@ def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: in
         nested = _core(nst.text, max_chars, max_depth, depth + 1 + len(cmd.via), work)
         if not nested.parsed or nested.markers & {Marker.TOO_DEEP, Marker.TOO_LARGE}:
             e.markers |= nested.markers & {Marker.TOO_DEEP, Marker.TOO_LARGE, Marker.PARSE_ERROR}
-            for issue in nested.errors:
-                res.errors.append(ParseIssue(f"in text run by {nst.via}: {issue.message}", nst.carrier.span[0], issue.parser))
+        for issue in nested.errors:
+            res.errors.append(ParseIssue(f"in text run by {nst.via}: {issue.message}", nst.carrier.span[0], issue.parser))
         res.functions |= nested.functions
         prefix = cmd.context + (nst.ctx,)
         via = cmd.via + (nst.via,)
