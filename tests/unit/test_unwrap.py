@@ -149,7 +149,10 @@ def test_env_split_string_is_parsed_as_a_command_line(cmd: str) -> None:
 
 
 def test_env_split_string_dynamic() -> None:
-    assert rows(parse('env -S "$X"')) == [R("env", ["env", "-S", "$X"], (), [M.EVAL_DYNAMIC])]
+    assert rows(parse('env -S "rm $X"')) == [
+        R("env", ["env", "-S", "rm $X"], (), [M.EVAL_DYNAMIC, M.WRAPPER]),
+        R("rm", ["rm", "$X"], W, (), ["env -S"], 0),
+    ]
 
 
 def test_find_exec_clauses() -> None:
@@ -210,7 +213,15 @@ NESTED = [
         R("bash", ["bash", "-c", "rm x"], N, [M.NESTED_SHELL], ["bash -c"], 0),
         R("rm", ["rm", "x"], N * 2, (), ["bash -c", "bash -c"], 1),
     ]),
-    ('bash -c "$CMD"', [R("bash", ["bash", "-c", "$CMD"], (), [M.EVAL_DYNAMIC])]),
+    # non-literal text: EVAL_DYNAMIC, and the text as written is still parsed for what it shows
+    ('bash -c "$CMD"', [
+        R("bash", ["bash", "-c", "$CMD"], (), [M.EVAL_DYNAMIC, M.NESTED_SHELL]),
+        R("$CMD", ["$CMD"], N, [M.DYNAMIC_NAME], ["bash -c"], 0),
+    ]),
+    ('bash -c "rm -rf $D"', [
+        R("bash", ["bash", "-c", "rm -rf $D"], (), [M.EVAL_DYNAMIC, M.NESTED_SHELL]),
+        R("rm", ["rm", "-rf", "$D"], N, (), ["bash -c"], 0),
+    ]),
     ("bash -c", [R("bash", ["bash", "-c"], (), [M.EVAL_DYNAMIC])]),
     ("bash script.sh arg", [R("bash", ["bash", "script.sh", "arg"])]),
     ("sudo bash -c 'rm -rf /'", [
@@ -231,8 +242,13 @@ NESTED = [
         R("echo", ["echo", "a"], [C.EVAL], (), ["eval"], 0),
         R("rm", ["rm", "b"], [C.EVAL], (), ["eval"], 0),
     ]),
-    ('eval "$X"', [R("eval", ["eval", "$X"], (), [M.EVAL_DYNAMIC])]),
-    ("eval $(echo rm)", [R("eval", ["eval", "$(echo rm)"], (), [M.EVAL_DYNAMIC]), R("echo", ["echo", "rm"], [C.COMMAND_SUBSTITUTION])]),
+    ('eval "$X"', [R("eval", ["eval", "$X"], (), [M.EVAL_DYNAMIC]), R("$X", ["$X"], [C.EVAL], [M.DYNAMIC_NAME], ["eval"], 0)]),
+    ("eval 'rm -rf ~' $(ls)", [
+        R("eval", ["eval", "rm -rf ~", "$(ls)"], (), [M.EVAL_DYNAMIC]),
+        R("rm", ["rm", "-rf", "~", "$(ls)"], [C.EVAL], (), ["eval"], 0),
+        R("ls", ["ls"], [C.EVAL, C.COMMAND_SUBSTITUTION], (), ["eval"], 0),
+        R("ls", ["ls"], [C.COMMAND_SUBSTITUTION]),
+    ]),
     ("source ./env.sh", [R("source", ["source", "./env.sh"], (), [M.SOURCE_DYNAMIC])]),
     (". venv/bin/activate", [R(".", [".", "venv/bin/activate"], (), [M.SOURCE_DYNAMIC])]),
     ("su -c 'rm x' root", [R("su", ["su", "-c", "rm x", "root"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["su -c"], 0)]),

@@ -15,8 +15,8 @@ from typing import Any
 
 import bashlex
 
-from .model import Assignment, Command, Ctx, ParseIssue, PipelinePos, Redirect
-from .words import heredoc_quoted, make_word, new_command, redirect_mode
+from .model import Assignment, Command, Ctx, ParseIssue, PipelinePos, Redirect, Word
+from .words import analyze, heredoc_quoted, make_word, new_command, redirect_mode
 
 __all__ = ["FrontResult", "parse_bashlex"]
 
@@ -41,8 +41,9 @@ class FrontResult:
 def parse_bashlex(src: str, max_depth: int) -> FrontResult:
     """Parse ``src`` with bashlex. Never raises."""
     res = FrontResult()
+    text, quoted_at = _unquote_heredoc_delimiters(src)
     try:
-        trees = bashlex.parse(src)
+        trees = bashlex.parse(text)
     except RecursionError:
         res.too_deep = True
         res.has_error = True
@@ -55,12 +56,16 @@ def parse_bashlex(src: str, max_depth: int) -> FrontResult:
             f"bashlex: {type(e).__name__}: {_msg(e)}", pos if isinstance(pos, int) else None, PARSER
         )
         return res
-    w = _Walker(src, max_depth, res)
+    w = _Walker(src, max_depth, res, quoted_at)
     try:
         for t in trees:
             w.node(t, (), None, (), 0)
     except RecursionError:
         res.too_deep = True
+    except _BadPositions as e:
+        res.commands.clear()
+        res.has_error = True
+        res.issue = ParseIssue(f"bashlex: {e}", None, PARSER)
     except Exception as e:  # noqa: BLE001 - a tree shape we did not expect: treat as failure
         res.has_error = True
         res.issue = ParseIssue(f"bashlex tree walk: {type(e).__name__}: {e}", None, PARSER)
@@ -77,13 +82,51 @@ _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _ASSIGN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 
 
-class _Walker:
-    __slots__ = ("src", "max_depth", "res")
+_HEREDOC_DELIM = re.compile(r"""(?<!<)<<-?[ \t]*((?:[^\s;&|<>()'"\\]|'[^'\n]*'|"[^"\n]*"|\\.)+)""")
+_SIMPLE_DELIM = re.compile(r"[A-Za-z0-9_.\-]+").fullmatch
 
-    def __init__(self, src: str, max_depth: int, res: FrontResult):
+
+def _unquote_heredoc_delimiters(src: str) -> tuple[str, dict[int, int]]:
+    """bashlex 0.18 cannot parse quoted heredoc delimiters (``<<'EOF'``, ``<<"EOF"``,
+    ``<<\\EOF``; bashlex issue #99). Replace each such delimiter word by its unquoted form
+    padded with blanks to the same length, so every offset stays valid; return the text for
+    bashlex and the start offsets of the delimiters that were quoted (their bodies are
+    literal), mapped to the delimiter's length as written. Replacing inside a quoted string or
+    comment changes no token boundary."""
+    if "<<" not in src:
+        return src, {}
+    out = None
+    quoted: dict[int, int] = {}
+    for m in _HEREDOC_DELIM.finditer(src):
+        word = m.group(1)
+        if not any(c in word for c in "'\"\\"):
+            continue
+        plain = analyze(word)[0]
+        if not _SIMPLE_DELIM(plain) or len(plain) > len(word):
+            continue
+        if out is None:
+            out = list(src)
+        a = m.start(1)
+        out[a : a + len(word)] = list(plain.ljust(len(word)))
+        quoted[a] = len(word)
+    return ("".join(out) if out is not None else src), quoted
+
+
+class _BadPositions(Exception):
+    """bashlex reported a word position that does not hold that word."""
+
+
+class _Walker:
+    __slots__ = ("src", "max_depth", "res", "quoted_at", "verify")
+
+    def __init__(self, src: str, max_depth: int, res: FrontResult, quoted_at: dict[int, int] | None = None):
         self.src = src
         self.max_depth = max_depth
         self.res = res
+        self.quoted_at = quoted_at or {}
+        # bashlex drops backslash-newline before parsing a substitution's text, and the word
+        # positions inside it are then off by two per continuation: check them in that case
+        self.verify = "\\\n" in src
 
     def node(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
         if depth > self.max_depth:
@@ -197,9 +240,13 @@ class _Walker:
             body = src[b0:b1]
             cut = body.rfind("\n")
             body = body[: cut + 1] if cut >= 0 else ""
-            quoted = heredoc_quoted(delim)
-            target = make_word(body, (b0, b0 + len(body))) if quoted else _heredoc_word(body, b0)
-            return Redirect(op, redirect_mode(op, None), target, tuple(r.pos), fd, True, quoted)
+            span = tuple(r.pos)
+            rewritten = self.quoted_at.get(out.pos[0]) if out is not None and hasattr(out, "pos") else None
+            if rewritten is not None:
+                span = (span[0], out.pos[0] + rewritten)  # the delimiter as written, quotes included
+            quoted = rewritten is not None or heredoc_quoted(delim)
+            target = Word(body, body, (b0, b0 + len(body)), False) if quoted else _heredoc_word(body, b0)
+            return Redirect(op, redirect_mode(op, None), target, span, fd, True, quoted)
         if isinstance(out, int) or out is None:
             return Redirect(op, redirect_mode(op, str(out) if out is not None else None), None, tuple(r.pos), fd)
         w = make_word(src[out.pos[0] : out.pos[1]], tuple(out.pos))
@@ -216,7 +263,10 @@ class _Walker:
             k = p.kind
             if k == "word":
                 a, b = p.pos
-                argv.append(make_word(src[a:b], (a, b)))
+                w = make_word(src[a:b], (a, b))
+                if self.verify and not p.parts and w.text != p.word:
+                    raise _BadPositions(f"word {p.word!r} reported at {a}..{b}, where the text is {w.raw!r}")
+                argv.append(w)
                 if p.parts:
                     decl = len(argv) > 1 and argv[0].text in _DECLARATIONS and _ASSIGN_RE.match(argv[-1].raw)
                     self.subst(p, ctx + (Ctx.ASSIGNMENT,) if decl else ctx, depth)
@@ -235,8 +285,6 @@ class _Walker:
         )
 
 
-def _heredoc_word(body: str, start: int):
+def _heredoc_word(body: str, start: int) -> Word:
     """The body of an unquoted heredoc as a Word: text is the body, dynamic if it expands."""
-    from .model import Word
-
     return Word(body, body, (start, start + len(body)), "$" in body or "`" in body)

@@ -31,6 +31,8 @@ _NAMES_QUERY = Query(_LANG, "[(command_name) (declaration_command) (unset_comman
 
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _CONTAINERS = frozenset({"program", "list", "do_group", "elif_clause", "else_clause", "ERROR"})
+#: reserved words that can never be a command name when unquoted
+_RESERVED = frozenset({"{", "}", "!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac", "in"})
 _SKIP = frozenset({"comment", "heredoc_start", "heredoc_end", "variable_name", "file_descriptor"})
 
 
@@ -119,13 +121,22 @@ def _first_error(root: Any) -> int | None:
 
 
 class _Walker:
-    __slots__ = ("src", "b2c", "max_depth", "res")
+    __slots__ = ("src", "b2c", "max_depth", "res", "tail")
 
     def __init__(self, src: str, b2c: list[int] | None, max_depth: int, res: FrontResult):
         self.src = src
         self.b2c = b2c
         self.max_depth = max_depth
         self.res = res
+        #: redirections waiting for the last command of a pipeline / list, by node identity
+        self.tail: dict[tuple[int, int, str], tuple] = {}
+
+    def suspect(self, msg: str, pos: int) -> None:
+        """tree-sitter produced a tree bash would not: treat it as a syntax error (so a line
+        bashlex cannot parse either is never considered parsed)."""
+        if not self.res.has_error:
+            self.res.has_error = True
+            self.res.issue = ParseIssue(f"tree-sitter: {msg}", pos, PARSER)
 
     # -- helpers ---------------------------------------------------------------------------
     def span(self, n: Any) -> tuple[int, int]:
@@ -153,6 +164,13 @@ class _Walker:
             self.res.too_deep = True
             return
         t = n.type
+        if self.tail:
+            extra = self.tail.pop((n.start_byte, n.end_byte, t), None)
+            if extra is not None:
+                if t == "command":
+                    self.command(n, ctx, pipe, inh, extra, depth)
+                    return
+                inh = inh + tuple(extra[0])
         if t == "command":
             self.command(n, ctx, pipe, inh, (), depth)
         elif t in _CONTAINERS:
@@ -243,6 +261,14 @@ class _Walker:
             self.res.commands.append(new_command(tuple(extra_args), (), tuple(redirs), ctx, pipe, PARSER, inherited=inh))
         elif body.type == "command":
             self.command(body, ctx, pipe, inh, (redirs, extra_args), depth)
+        elif body.type in ("pipeline", "list"):
+            # bash binds these redirections to the LAST simple command (`a | b > f`, `a && b > f`);
+            # tree-sitter-bash hangs them on the whole pipeline / list
+            last = body
+            while last.type in ("pipeline", "list") and last.named_child_count:
+                last = last.named_children[-1]
+            self.tail[(last.start_byte, last.end_byte, last.type)] = (redirs, extra_args)
+            self.visit(body, ctx, pipe, inh, depth)
         else:
             self.visit(body, ctx, pipe, inh + tuple(redirs), depth)
         for c in cont:
@@ -345,9 +371,67 @@ class _Walker:
             redirs.extend(extra[0])
             argv.extend(extra[1])
             argv.sort(key=_start)
-        self.res.commands.append(new_command(tuple(argv), tuple(assigns), tuple(redirs), ctx, pipe, PARSER, inherited=inh))
+        if len(argv) > 1:
+            argv = self.join_continuations(argv)
+        for part_argv, part_assigns, part_redirs, part_pipe in self.split_at_newlines(argv, assigns, redirs, pipe):
+            part_argv = self.strip_reserved(part_argv)
+            if part_argv is None:
+                continue
+            self.res.commands.append(
+                new_command(tuple(part_argv), tuple(part_assigns), tuple(part_redirs), ctx, part_pipe, PARSER, inherited=inh)
+            )
         for c in cont:
             self.visit(c, ctx, None, inh, depth)
+
+    # -- repairs of known tree-sitter-bash misparses --------------------------------------
+    def join_continuations(self, argv: list[Word]) -> list[Word]:
+        """bash deletes backslash-newline before splitting words; tree-sitter splits
+        ``r\\<newline>m`` into ``r`` and ``m``. Re-join words separated only by it."""
+        src = self.src
+        out = [argv[0]]
+        for w in argv[1:]:
+            prev = out[-1]
+            gap = src[prev.span[1] : w.span[0]]
+            if gap and gap.replace("\\\n", "") == "":
+                out[-1] = make_word(src[prev.span[0] : w.span[1]], (prev.span[0], w.span[1]))
+            else:
+                out.append(w)
+        return out
+
+    def split_at_newlines(self, argv: list[Word], assigns: list, redirs: list, pipe: PipelinePos | None):
+        """An unescaped newline always ends a simple command, but tree-sitter-bash sometimes
+        folds the next line into the previous command's arguments (after a 3-stage pipeline,
+        before a quoted heredoc). Split there and flag the tree as suspect."""
+        src = self.src
+        cuts = [
+            i
+            for i in range(1, len(argv))
+            if "\n" in src[argv[i - 1].span[1] : argv[i].span[0]].replace("\\\n", "")
+        ]
+        if not cuts:
+            yield argv, assigns, redirs, pipe
+            return
+        self.suspect("command continues across a newline", argv[cuts[0]].span[0])
+        bounds = [0] + cuts + [len(argv)]
+        starts = [argv[b].span[0] for b in cuts]
+        for k in range(len(bounds) - 1):
+            words = argv[bounds[k] : bounds[k + 1]]
+            lo = words[0].span[0] if k else -1
+            hi = starts[k] if k < len(starts) else 1 << 62
+            part_r = [r for r in redirs if lo <= r.span[0] < hi] if k else [r for r in redirs if r.span[0] < hi]
+            yield words, assigns if k == 0 else [], part_r, pipe if k == 0 else None
+
+    def strip_reserved(self, argv: list[Word]) -> list[Word] | None:
+        """tree-sitter-bash turns ``! { a; }`` and ``! if ..`` into commands named ``{``,
+        ``if``, ``then``, ``fi`` ... Drop such unquoted reserved words (the rest is the
+        command bash runs) and flag the tree as suspect; None if nothing is left."""
+        i = 0
+        while i < len(argv) and argv[i].raw in _RESERVED:
+            i += 1
+        if i == 0:
+            return argv
+        self.suspect(f"reserved word {argv[0].raw!r} parsed as a command name", argv[0].span[0])
+        return argv[i:] or None
 
     def declaration(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
         argv: list[Word] = []

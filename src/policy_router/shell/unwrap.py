@@ -341,7 +341,6 @@ def _shell(cmd: Command, k: int, name: str, upstream: Command | None, out: Unwra
         w = argv[i]
         if w.dynamic:
             out.markers.add(Marker.EVAL_DYNAMIC)
-            return
         out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, via))
         out.markers.add(Marker.NESTED_SHELL)
         return
@@ -359,7 +358,6 @@ def _eval(cmd: Command, out: Unwrapped) -> None:
         return
     if not _static(args):
         out.markers.add(Marker.EVAL_DYNAMIC)
-        return
     out.nested.append(Nested(_join(args), _carrier(args), Ctx.EVAL, "eval"))
 
 
@@ -437,11 +435,12 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
         i = _skip(argv, 1, _SUDO, seen)
         if any(f in seen for f in ("-e", "-l", "-v", "-V", "-K", "--edit", "--list", "--validate", "--version", "--remove-timestamp")):
             return
+        assigns, i = _assignments(argv, i)  # sudo [opts] [VAR=value ...] command
         if i >= n:
             if "-s" in seen or "-i" in seen or "--shell" in seen or "--login" in seen:
                 out.markers.update((Marker.SHELL_STDIN,))
             return
-        out.inner.append(_inner(cmd, i, "sudo"))
+        out.inner.append(_inner(cmd, i, "sudo", assigns))
     elif name == "doas":
         i = _skip(argv, 1, _DOAS, seen)
         if i >= n:
@@ -517,11 +516,10 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
             out.inner.append(_inner(cmd, i, "watch"))
         else:
             rest = argv[i:]
-            if _static(rest):
-                out.nested.append(Nested(_join(rest), _carrier(rest), Ctx.NESTED_SHELL, "watch"))
-                out.markers.add(Marker.NESTED_SHELL)
-            else:
+            if not _static(rest):
                 out.markers.add(Marker.EVAL_DYNAMIC)
+            out.nested.append(Nested(_join(rest), _carrier(rest), Ctx.NESTED_SHELL, "watch"))
+            out.markers.add(Marker.NESTED_SHELL)
     elif name == "xargs":
         i = _skip(argv, 1, _XARGS)
         if i < n:
@@ -544,7 +542,7 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
             return
         if w is None or w.dynamic:
             out.markers.add(Marker.EVAL_DYNAMIC)
-        else:
+        if w is not None:
             out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, f"{name} -c"))
             out.markers.add(Marker.NESTED_SHELL)
     elif name == "chroot":
@@ -584,6 +582,7 @@ def _flock_c(cmd: Command, out: Unwrapped) -> None:
     w = _option_value_word(cmd.argv, ("-c", "--command"))
     if w is None or w.dynamic:
         out.markers.add(Marker.EVAL_DYNAMIC)
+    if w is None:
         return
     out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, "flock -c"))
     out.markers.add(Marker.NESTED_SHELL)
@@ -623,13 +622,20 @@ def _env(cmd: Command, out: Unwrapped) -> None:
         if split is not None:
             if split.dynamic or not _static(rest):
                 out.markers.add(Marker.EVAL_DYNAMIC)
-                return
             text = " ".join([split.text] + [_sh_quote(r.text) for r in rest])
             out.nested.append(Nested(text, split, Ctx.WRAPPED, "env -S"))
             out.markers.add(Marker.WRAPPER)
             return
         i = _skip_one(argv, i, _ENV)
+    assigns, i = _assignments(argv, i)
+    if i < n:
+        out.inner.append(_inner(cmd, i, "env", assigns))
+
+
+def _assignments(argv: tuple[Word, ...], i: int) -> tuple[tuple[Assignment, ...], int]:
+    """``NAME=VALUE`` operands from ``i`` on (env, sudo): the Assignments and the next index."""
     assigns = []
+    n = len(argv)
     while i < n and "=" in argv[i].text and _is_name(argv[i].text.partition("=")[0]):
         w = argv[i]
         name, _, val = w.text.partition("=")
@@ -637,8 +643,7 @@ def _env(cmd: Command, out: Unwrapped) -> None:
         off = w.span[0] + len(w.raw) - len(vraw)
         assigns.append(Assignment(name, Word(val, vraw, (off, w.span[1]), w.dynamic), w.span))
         i += 1
-    if i < n:
-        out.inner.append(_inner(cmd, i, "env", tuple(assigns)))
+    return tuple(assigns), i
 
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
