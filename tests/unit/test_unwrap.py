@@ -224,6 +224,11 @@ NESTED = [
     ]),
     ("bash -c", [R("bash", ["bash", "-c"], (), [M.EVAL_DYNAMIC])]),
     ("bash script.sh arg", [R("bash", ["bash", "script.sh", "arg"])]),
+    ("sh <<< 'rm -rf ~' $(ls)", [
+        R("sh", ["sh", "$(ls)"], (), [M.EVAL_DYNAMIC, M.NESTED_SHELL]),
+        R("rm", ["rm", "-rf", "~"], N, (), ["sh"], 0),
+        R("ls", ["ls"], [C.COMMAND_SUBSTITUTION]),
+    ]),
     ("sudo bash -c 'rm -rf /'", [
         R("sudo", ["sudo", "bash", "-c", "rm -rf /"], (), [M.WRAPPER]),
         R("bash", ["bash", "-c", "rm -rf /"], W, [M.NESTED_SHELL], ["sudo"], 0),

@@ -346,7 +346,10 @@ def _shell(cmd: Command, k: int, name: str, upstream: Command | None, out: Unwra
         return
     del seen
     if i < n and "s" not in "".join(a.text[1:] for a in argv[k:i] if a.text.startswith("-") and not a.text.startswith("--")):
-        return  # bash script.sh args: the script's content is for the policy to judge
+        if not argv[i].dynamic:
+            return  # bash script.sh args: the script's content is for the policy to judge
+        # which script runs is unknown; also look at what stdin would feed (over-approximation)
+        out.markers.add(Marker.EVAL_DYNAMIC)
     _stdin_script(cmd, upstream, name, out)
 
 
