@@ -86,7 +86,8 @@ CASES = [
     ("echo $(rm -rf /)", D, ((1, "rm-recursive-home-or-root"),)),
     ("bash -c 'rm -rf ~'", D, ((1, "rm-recursive-home-or-root"),)),
     ("bash -c 'ls -la'", L, ((0, "shell-literal"), (1, "readonly"))),
-    ('eval "$CMD"', S, ((0, "defaults.decision"), (0, "defaults.on_dynamic"))),
+    ('eval "$CMD"', S, ((0, "defaults.decision"), (0, "defaults.on_dynamic"),
+                        (1, "defaults.decision"), (1, "defaults.on_dynamic"))),
     ("echo x >(tee /tmp/x.sh)", S, ((1, "defaults.decision"),)),
     # paths, cd tracking, spacing and comments
     ("cd / && rm -rf .", D, ((1, "rm-recursive-home-or-root"),)),
