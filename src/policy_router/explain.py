@@ -233,9 +233,12 @@ def render_text_data(data: Mapping[str, Any], *, color: bool = False) -> str:
     deciding_list = data.get("deciding") or []
     deciding = {_match_key(m) for m in deciding_list}
     if deciding_list:
-        names = ", ".join(
+        # One name per rule: the same rule deciding several commands is listed once here;
+        # the tree below marks each deciding match with `*`.
+        labels = dict.fromkeys(
             _clean(f"{m['rule']} ({m['location']})" if m.get("location") else m["rule"]) for m in deciding_list
         )
+        names = ", ".join(labels)
         lines.append("deciding: " + names)
 
     pe = data.get("parse_error")
