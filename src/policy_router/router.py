@@ -48,13 +48,6 @@ log = logging.getLogger("policy_router")
 MODE_STRICTNESS = {Mode.LOCAL: 0, Mode.AUTO: 1, Mode.SANDBOX: 2}
 
 
-def _builtin_executor_modules() -> tuple[Any, ...]:
-    from .executors import docker as docker_mod
-    from .executors import local as local_mod
-
-    return (local_mod, docker_mod)
-
-
 class Router:
     """Decide and run shell command lines under a policy. See the module docstring."""
 
@@ -81,7 +74,7 @@ class Router:
         if policy is None:
             from .policy import load_policy
 
-            policy = load_policy(list(self.settings.policy) or None, plugins=pm)
+            policy = load_policy(list(self.settings.policy) or None, pm=pm)
         self.policy = policy
         if engine is None:
             from .engine import Engine
@@ -119,19 +112,9 @@ class Router:
         from .hookspecs import ExecutorRegistry
 
         reg = ExecutorRegistry()
-        hook = getattr(self.pm.hook, "policy_router_register_executors", None)
-        if hook is not None:
-            hook(registry=reg)
-        # Built-ins not (yet) listed in plugins.BUILTIN_PLUGINS register themselves here.
-        for mod in _builtin_executor_modules():
-            if self.pm.is_blocked(mod.__name__):  # POLICY_ROUTER_DISABLE_PLUGINS is honoured
-                continue
-            if not any(getattr(p, "__name__", None) == mod.__name__ for p in self.pm.get_plugins()):
-                tmp = ExecutorRegistry()
-                mod.policy_router_register_executors(tmp)
-                for name in tmp.names():
-                    if reg.get(name) is None:
-                        reg.add(name, tmp.get(name))
+        # Built-in executors (plugins.BUILTIN_PLUGINS) register through the same hook as
+        # external ones; POLICY_ROUTER_DISABLE_PLUGINS can block either.
+        self.pm.hook.policy_router_register_executors(registry=reg)
         return reg
 
     def executor(self, name: str) -> Executor:
