@@ -114,8 +114,14 @@ class CommandVerdict:
 
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
-    """One step of an evaluation (OPA-style): ``op`` is one of ``enter``, ``match``,
-    ``no_match``, ``unless``, ``default``, ``dynamic``, ``plugin``, ``decision``."""
+    """One step of an evaluation (OPA-style). ``op`` is one of:
+
+    ``enter`` (a command is evaluated; detail: its program), ``cwd`` (a directory the command
+    may run in, after ``cd``), ``no_match`` (a rule naming the program did not match),
+    ``unless`` (a rule matched but an ``unless`` clause held), ``match``, ``default``
+    (``defaults.decision`` or ``defaults.on_parse_error`` applied), ``dynamic``
+    (``defaults.on_dynamic`` applied), ``plugin`` (an adjust-decision hook answered),
+    ``decision`` (the line's final decision and the mode)."""
 
     op: str
     command: int | None
