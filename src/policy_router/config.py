@@ -156,6 +156,7 @@ _SPECS: dict[str, _Spec] = {
     "executor": _Spec(_text(), "executor for `local` decisions"),
     "sandbox_executor": _Spec(_text(), "executor for `sandbox` decisions"),
     "shell": _Spec(_text(absolute=True), "shell used by the local executor (`SHELL -c CMD`)"),
+    "local_git_hardening": _Spec(parse_bool, "local runs get git config overrides in their environment (GIT_CONFIG_COUNT…) that stop a repository's config from making git run programs (core.fsmonitor, core.hooksPath, core.pager, …)"),
     "timeout": _Spec(_number(0.001, 7 * 86400, optional=True), "default timeout in seconds; empty = none"),
     "output_cap": _Spec(_number(0, 1 << 40, integer=True), "bytes of stdout and of stderr captured per run"),
     "workspace": _Spec(_text(optional=True), "host directory mounted read-write in the sandbox; empty = the run's cwd", is_path=True),
@@ -171,6 +172,7 @@ _SPECS: dict[str, _Spec] = {
     "sandbox_cpus": _Spec(_number(0.01, 1024), "CPU limit when the profile names none"),
     "sandbox_pids": _Spec(_number(8, 1 << 22, integer=True), "process limit when the profile names none"),
     "sandbox_shell": _Spec(_text(absolute=True), "shell inside the sandbox image"),
+    "sandbox_protect_git": _Spec(parse_bool, "mount the workspace repository's .git/config and .git/hooks read-only in the sandbox (and pin .git itself), so sandboxed commands cannot plant code for later local git commands"),
     "docker_host": _Spec(_text(optional=True), "docker daemon URL; empty = DOCKER_HOST or the default socket"),
 }
 
@@ -218,6 +220,7 @@ class Settings:
     executor: str = "local"
     sandbox_executor: str = "docker"
     shell: str = "/bin/bash"
+    local_git_hardening: bool = True
     timeout: float | None = None
     output_cap: int = 10 * 1024 * 1024
     workspace: str | None = None
@@ -233,6 +236,7 @@ class Settings:
     sandbox_cpus: float = 1.0
     sandbox_pids: int = 256
     sandbox_shell: str = "/bin/bash"
+    sandbox_protect_git: bool = True
     docker_host: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     config_file: str | None = field(default=None, compare=False)

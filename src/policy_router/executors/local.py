@@ -7,6 +7,15 @@
 * When the shell exits, whatever is left of its process group is killed too, so nothing
   started by a run outlives it. The group is killed *before* the shell is reaped, so the
   group id cannot have been reused.
+* **Git hardening** (``git_hardening=True``, the default; setting ``local_git_hardening``):
+  every run's environment carries git configuration overrides
+  (``GIT_CONFIG_COUNT`` / ``GIT_CONFIG_KEY_<n>`` / ``GIT_CONFIG_VALUE_<n>``, appended after
+  any the caller's environment already has, so ours win). Git gives this "command" scope
+  precedence over the repository's own ``.git/config`` (and its ``[include]`` files), so a
+  repository the sandbox (or anyone) prepared cannot make a local ``git status`` / ``diff``
+  / ``log`` / ``show`` / ``blame`` / ``verify-commit`` run a program through the keys in
+  :data:`GIT_HARDENING`. Per-driver keys (``diff.<driver>.textconv``, ``filter.<driver>.*``)
+  and ``diff.external`` cannot be neutralised this way; docs/security.md lists them.
 
 Registered as executor ``local`` through ``policy_router_register_executors``.
 """
@@ -16,16 +25,61 @@ from __future__ import annotations
 import errno
 import os
 import selectors
+import shlex
 import signal
 import subprocess
 import time
-from typing import Any
+from typing import Any, Mapping
 
 from .. import hookimpl
 from ..errors import ExecutorError
 from .base import TIMEOUT_EXIT_CODE, CappedBuffer, ExecRequest, Outcome
 
-__all__ = ["LocalExecutor", "policy_router_register_executors"]
+__all__ = ["LocalExecutor", "GIT_HARDENING", "git_hardened_env", "policy_router_register_executors"]
+
+#: ``(key, value)`` git configuration forced on every local run (see the module docstring).
+#: Each neutralises a repository-level setting that makes a read-only git command run a
+#: program: the fsmonitor hook (``status``, ``diff``), hooks such as ``post-index-change``
+#: (``status`` writes the index), the pager (``grep -O``; any pager on a tty), signature
+#: programs (``verify-commit``, ``verify-tag``, ``log --show-signature``), ssh and askpass
+#: commands (network commands under ``mode=local``); and it refuses implicitly discovered
+#: bare repositories (an embedded bare repository's config would otherwise apply to
+#: ``cd it && git log``).
+GIT_HARDENING: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", "/dev/null"),
+    ("core.pager", "cat"),
+    ("core.askPass", ""),
+    ("gpg.program", "gpg"),
+    ("gpg.openpgp.program", "gpg"),
+    ("gpg.x509.program", "gpgsm"),
+    ("gpg.ssh.program", "ssh-keygen"),
+    ("safe.bareRepository", "explicit"),
+)
+
+
+def git_hardened_env(env: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``env`` with :data:`GIT_HARDENING` appended to its ``GIT_CONFIG_*`` entries.
+
+    Existing ``GIT_CONFIG_COUNT`` entries are kept (ours get the following indices and so win
+    for the same key). ``core.sshCommand`` is pinned too: to ``ssh``, or to ``$GIT_SSH`` when
+    the environment names one (``core.sshCommand`` would otherwise take precedence over it;
+    ``GIT_SSH_COMMAND`` still beats both). Raises :class:`ExecutorError` when the environment
+    has a ``GIT_CONFIG_COUNT`` that is not a non-negative integer (git would refuse to run).
+    """
+    out = dict(env)
+    raw = out.get("GIT_CONFIG_COUNT", "").strip()
+    if raw and not raw.isdigit():
+        raise ExecutorError(f"GIT_CONFIG_COUNT in the environment must be a non-negative integer (got {raw!r})")
+    n = int(raw) if raw else 0
+    ssh = out.get("GIT_SSH")
+    pairs = (*GIT_HARDENING, ("core.sshCommand", shlex.quote(ssh) if ssh else "ssh"))
+    for key, value in pairs:
+        out[f"GIT_CONFIG_KEY_{n}"] = key
+        out[f"GIT_CONFIG_VALUE_{n}"] = value
+        n += 1
+    out["GIT_CONFIG_COUNT"] = str(n)
+    return out
 
 _READ_SIZE = 1 << 16
 #: After a kill, how long to keep draining pipes that an escaped process may still hold.
@@ -53,11 +107,12 @@ def _exited_unreaped(pid: int) -> bool:
 class LocalExecutor:
     """Runs commands on the host. Thread-safe: each ``run`` owns its process and pipes."""
 
-    def __init__(self, shell: str = "/bin/bash", *, name: str = "local"):
+    def __init__(self, shell: str = "/bin/bash", *, name: str = "local", git_hardening: bool = True):
         if not shell.startswith("/"):
             raise ExecutorError(f"shell must be an absolute path (got {shell!r})")
         self.shell = shell
         self.name = name
+        self.git_hardening = git_hardening
 
     def run(self, request: ExecRequest) -> Outcome:
         """Run ``request.cmd`` and return its Outcome (never raises for the command's failure)."""
@@ -65,6 +120,8 @@ class LocalExecutor:
         t0 = time.monotonic()
         deadline = None if request.timeout is None else t0 + request.timeout
         env = dict(request.env) if request.env is not None else None
+        if self.git_hardening:
+            env = git_hardened_env(os.environ if env is None else env)
         try:
             proc = subprocess.Popen(
                 [self.shell, "-c", request.cmd],
@@ -221,7 +278,7 @@ class LocalExecutor:
 
 def _factory(settings: Any) -> LocalExecutor:
     shell = getattr(settings, "shell", None) or "/bin/bash"
-    return LocalExecutor(shell)
+    return LocalExecutor(shell, git_hardening=getattr(settings, "local_git_hardening", True))
 
 
 @hookimpl
