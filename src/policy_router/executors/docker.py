@@ -11,7 +11,15 @@ Hardening of every container (see :func:`container_config`):
 * ``cap_drop=["ALL"]``, ``no-new-privileges``, non-root ``user``,
 * pids / memory (swap = memory) / CPU limits, ``init=True``, the image entrypoint cleared,
 * only the workspace is bind-mounted, read-write at the same path; profile mounts are
-  read-only.
+  read-only;
+* when the workspace holds a git repository (and ``protect_git`` is on, the default), its
+  git directory is re-mounted onto itself and its ``config`` / ``hooks`` read-only over the
+  workspace mount (see :mod:`policy_router.executors.gitprotect`), so a sandboxed command
+  cannot plant code that a later *local* git command would run.
+
+The pool key is ``(SandboxSpec, workspace, GitProtection)``: the protection carries the
+identity (device, inode) of every protected file, so a repository that appears, or a config
+the host rewrote, gets a fresh container with current mounts.
 
 Timeouts: every exec carries a random token in its environment
 (``POLICY_ROUTER_RUN=<token>``). On timeout a second exec kills (SIGKILL) every process in
@@ -43,6 +51,7 @@ from typing import Any, Callable, Iterator
 from .. import hookimpl
 from ..errors import ExecutorError, ImageNotFoundError, SandboxUnavailableError
 from .base import TIMEOUT_EXIT_CODE, CappedBuffer, ExecRequest, Outcome, SandboxSpec
+from .gitprotect import NO_PROTECTION, GitProtection, git_protection
 from .pool import ContainerPool
 
 __all__ = [
@@ -50,6 +59,7 @@ __all__ = [
     "LABEL_MANAGED",
     "LABEL_OWNER",
     "FORBIDDEN_WORKSPACES",
+    "LABEL_GIT_PROTECTED",
     "container_config",
     "owner_label",
     "owner_alive",
@@ -61,6 +71,7 @@ LABEL_OWNER = "policy-router.owner"
 LABEL_CREATED = "policy-router.created"
 LABEL_PROFILE = "policy-router.profile"
 LABEL_WORKSPACE = "policy-router.workspace"
+LABEL_GIT_PROTECTED = "policy-router.git-protected"
 TOKEN_ENV = "POLICY_ROUTER_RUN"
 IDLE_COMMAND = ["tail", "-f", "/dev/null"]
 _KILL_GRACE = 2.0
@@ -119,10 +130,18 @@ def owner_alive(label: str) -> bool | None:
 
 
 # -- the pure configuration builder ----------------------------------------------------------
-def container_config(spec: SandboxSpec, workspace: str, *, labels: dict[str, str]) -> dict[str, Any]:
+def container_config(
+    spec: SandboxSpec,
+    workspace: str,
+    *,
+    labels: dict[str, str],
+    protection: GitProtection = NO_PROTECTION,
+) -> dict[str, Any]:
     """The hardened ``containers.run``-style keyword arguments for ``spec`` and ``workspace``.
 
-    Pure function (no daemon needed): tests compare its whole output.
+    ``protection`` adds the git-protection mounts (each at its own path, over the read-write
+    workspace; docker mounts parents before children). Pure function (no daemon needed):
+    tests compare its whole output.
     """
     if not workspace.startswith("/"):
         raise ExecutorError(f"workspace must be an absolute path (got {workspace!r})")
@@ -132,6 +151,10 @@ def container_config(spec: SandboxSpec, workspace: str, *, labels: dict[str, str
             f"(or hide the sandbox's own {workspace})"
         )
     volumes: dict[str, dict[str, str]] = {workspace: {"bind": workspace, "mode": "rw"}}
+    for m in protection.mounts:
+        if m.source != m.target or not m.target.startswith(workspace.rstrip("/") + "/"):
+            raise ExecutorError(f"git protection mount {m.target!r} must be a path inside the workspace mounted onto itself")
+        volumes[m.source] = {"bind": m.target, "mode": "ro" if m.read_only else "rw"}
     for m in spec.mounts:
         if m.target == workspace:
             raise ExecutorError(f"mount target {m.target!r} would hide the workspace")
@@ -222,8 +245,10 @@ class DockerExecutor:
         api_timeout: float = 120.0,
         reap_on_start: bool = True,
         progress: Any = None,
+        protect_git: bool = True,
     ):
         self.auto_pull = auto_pull
+        self.protect_git = protect_git
         self.cleanup = cleanup
         self.docker_host = docker_host
         self.api_timeout = api_timeout
@@ -233,7 +258,7 @@ class DockerExecutor:
         self._client_lock = threading.Lock()
         self._pull_lock = threading.Lock()
         self._owner = owner_label()
-        self.pool: ContainerPool[tuple[SandboxSpec, str]] = ContainerPool(
+        self.pool: ContainerPool[tuple[SandboxSpec, str, GitProtection]] = ContainerPool(
             self._create_container, self._remove_container, ttl=ttl, max_size=pool_size
         )
         _LIVE.add(self)
@@ -267,19 +292,22 @@ class DockerExecutor:
         return self._client_obj
 
     # -- containers -------------------------------------------------------------------------
-    def _labels(self, spec: SandboxSpec, workspace: str) -> dict[str, str]:
+    def _labels(self, spec: SandboxSpec, workspace: str, protection: GitProtection) -> dict[str, str]:
         return {
             LABEL_MANAGED: "1",
             LABEL_OWNER: self._owner,
             LABEL_CREATED: f"{time.time():.3f}",
             LABEL_PROFILE: spec.profile,
             LABEL_WORKSPACE: workspace,
+            LABEL_GIT_PROTECTED: str(len(protection.mounts)),
         }
 
-    def _create_container(self, key: tuple[SandboxSpec, str]) -> str:
-        spec, workspace = key
+    def _create_container(self, key: tuple[SandboxSpec, str, GitProtection]) -> str:
+        spec, workspace, protection = key
         api = self.client().api
-        kw = container_config(spec, workspace, labels=self._labels(spec, workspace))
+        kw = container_config(
+            spec, workspace, labels=self._labels(spec, workspace, protection), protection=protection
+        )
         hc_kw = {k: kw.pop(k) for k in list(kw) if k in _HOST_CONFIG_KEYS}
         volumes = kw.pop("volumes")
         hc_kw["binds"] = volumes
@@ -357,7 +385,8 @@ class DockerExecutor:
         cwd = os.path.realpath(request.cwd) if request.cwd else workspace
         if cwd != workspace and not cwd.startswith(workspace.rstrip("/") + "/"):
             raise ExecutorError(f"cwd {cwd!r} is outside the sandbox workspace {workspace!r}")
-        key = (spec, workspace)
+        protection = git_protection(workspace) if self.protect_git else NO_PROTECTION
+        key = (spec, workspace, protection)
         for attempt in range(2):
             try:
                 lease = self.pool.acquire(key)
@@ -619,6 +648,7 @@ def _factory(settings: Any) -> DockerExecutor:
         auto_pull=getattr(settings, "sandbox_auto_pull", False),
         cleanup=getattr(settings, "sandbox_cleanup", True),
         docker_host=getattr(settings, "docker_host", None),
+        protect_git=getattr(settings, "sandbox_protect_git", True),
     )
 
 
