@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import posixpath
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .decision import CommandVerdict, Decision, Evaluation, Mode, RuleMatch, TraceEvent
 from .errors import PluginError, PolicyError
@@ -29,6 +29,7 @@ from .matchers import (
     command_features,
     compile_match,
     program_filter,
+    program_verdict,
     required_features,
     string_matcher,
 )
@@ -55,6 +56,26 @@ class CompiledRule:
     programs: tuple[frozenset[str], tuple[str, ...]] | None  # program filter, None: any program
     needs: int = 0  # see matchers.required_features: 0 = no cheap pre-check
     premade: tuple[RuleMatch, ...] = ()  # this rule's RuleMatch for command 0, 1, 2 ...
+    #: ``exempt(name)``: index of an ``unless`` object that holds for every command whose
+    #: program is ``name`` (the rule never applies to it), else -1; None: no such object
+    exempt: Callable[[str], int] | None = None
+
+
+def _exemption(unless: tuple[Any, ...], registry: Any) -> Callable[[str], int] | None:
+    """``exempt(name)`` for a rule's ``unless`` objects (see :func:`program_verdict`): the
+    index of the first one that holds for every command of program ``name``, else -1."""
+    verdicts = [(j, program_verdict(u, registry)) for j, u in enumerate(unless)]
+    known = tuple((j, v) for j, v in verdicts if v is not None)
+    if not known:
+        return None
+
+    def exempt(name: str) -> int:
+        for j, v in known:
+            if v(name) is True:
+                return j
+        return -1
+
+    return exempt
 
 
 def _explicit_markers(rule: Rule) -> frozenset[Marker]:
@@ -90,8 +111,8 @@ def _strictest(matches: list[RuleMatch] | tuple[RuleMatch, ...]) -> Decision:
 class Engine:
     """Evaluates parsed lines against one policy. Build once, call :meth:`evaluate` often."""
 
-    __slots__ = ("policy", "_rules", "_by_program", "_adjust", "_home", "_pm",
-                 "_unconstrained", "_globbed", "_exact", "_nonexact", "_default_matches")
+    __slots__ = ("policy", "_rules", "_by_program", "_traced", "_adjust", "_home", "_pm",
+                 "_exact", "_nonexact", "_default_matches")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -113,20 +134,19 @@ class Engine:
                     required_features(rule.match),
                     tuple(RuleMatch(rule.id, rule.decision, rule.reason, rule.location, i, rule.profile,
                                     rule.tags) for i in range(_PREMADE)),
+                    _exemption(rule.unless, registry),
                 )  # fmt: skip
             )
         if problems:
             raise PolicyError("cannot compile policy: " + "; ".join(problems))
         self._rules: tuple[CompiledRule, ...] = tuple(compiled)
-        # Index (see _program_filter): exact program names -> rules; rules whose filter has
+        # Index (see program_filter): exact program names -> rules; rules whose filter has
         # globs keep a name test; rules without a filter are tried for every command.
-        self._unconstrained = tuple(c for c in compiled if c.programs is None)
-        self._globbed = tuple(
-            (c, string_matcher(c.programs[1], CompileContext(registry)))
+        globbed = {
+            c.order: string_matcher(c.programs[1], CompileContext(registry))
             for c in compiled
             if c.programs is not None and c.programs[1]
-        )
-        globbed = {c.order: t for c, t in self._globbed}
+        }
         # rules tried for a name that no rule lists exactly
         self._nonexact = tuple(
             (c, globbed.get(c.order)) for c in compiled if c.programs is None or c.programs[1]
@@ -136,22 +156,31 @@ class Engine:
             for name in sorted(c.programs[0]) if c.programs is not None else ():
                 exact.setdefault(name, []).append(c)
         self._exact = exact
-        self._by_program: dict[str, tuple[CompiledRule, ...]] = {
-            name: self._candidates_for(name) for name in exact
-        }
+        # per exact name: the rules tried when not tracing, and (for tracing) every rule
+        # whose program bound admits the name, exempted or not
+        self._by_program: dict[str, tuple[CompiledRule, ...]] = {}
+        self._traced: dict[str, tuple[CompiledRule, ...]] = {}
+        for name in exact:
+            full = self._candidates_for(name)
+            self._traced[name] = tuple(c for c, _ in full)
+            self._by_program[name] = tuple(c for c, j in full if j < 0)
         hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
         self._home = posixpath.normpath(os.path.expanduser("~"))
         self._default_matches = tuple(self._default_match(i) for i in range(_PREMADE))
 
-    def _candidates_for(self, program: str) -> tuple[CompiledRule, ...]:
-        if program not in self._exact:
-            return tuple(c for c, test in self._nonexact if test is None or test(program))
-        found = {c.order: c for c in self._exact[program]}
+    def _candidates_for(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
+        """Every rule whose program bound admits ``program``, in policy order, each with the
+        index of an ``unless`` object that exempts every command of ``program`` (or -1)."""
+        found = {c.order: c for c in self._exact.get(program, ())}
         for c, test in self._nonexact:
             if test is None or test(program):
                 found[c.order] = c
-        return tuple(found[k] for k in sorted(found))
+        out = []
+        for k in sorted(found):
+            c = found[k]
+            out.append((c, c.exempt(program) if c.exempt is not None else -1))
+        return tuple(out)
 
     @property
     def rules(self) -> tuple[CompiledRule, ...]:
@@ -161,11 +190,22 @@ class Engine:
     def candidates(self, program: str) -> tuple[CompiledRule, ...]:
         """The rules tried for a command whose program is ``program``: rules naming it
         exactly, rules whose program glob matches it, and rules without ``program``, in
-        policy order. Exact names are precomputed; other names are filtered on the fly
-        (nothing is cached, so evaluation never mutates the engine)."""
+        policy order, minus the rules that an ``unless`` object exempts for every command of
+        that program (``unless: [{program: "@viewers"}]``; see ``matchers.program_verdict``).
+        Exact names are precomputed; other names are filtered on the fly (nothing is
+        cached, so evaluation never mutates the engine)."""
         hit = self._by_program.get(program)
         if hit is None:
-            hit = self._candidates_for(program)
+            hit = tuple(c for c, j in self._candidates_for(program) if j < 0)
+        return hit
+
+    def traced_candidates(self, program: str) -> tuple[CompiledRule, ...]:
+        """Like :meth:`candidates` but keeping the rules exempted by program. Used when
+        tracing: every rule is then tried as written (match, then unless), so the trace shows
+        why each rule that names the program did not apply. Decisions are the same."""
+        hit = self._traced.get(program)
+        if hit is None:
+            hit = tuple(c for c, _ in self._candidates_for(program))
         return hit
 
     # ----------------------------------------------------------------------------------------
@@ -191,8 +231,8 @@ class Engine:
         )
         events: list[TraceEvent] | None = [] if trace else None
         verdicts: list[CommandVerdict] = []
-        by_program = self._by_program
-        candidates = self.candidates
+        by_program = self._by_program if events is None else self._traced
+        candidates = self.candidates if events is None else self.traced_candidates
         for i, cmd in enumerate(parsed.commands):
             rules = by_program.get(cmd.program)
             if rules is None:

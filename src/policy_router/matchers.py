@@ -38,6 +38,7 @@ __all__ = [
     "positional_words",
     "is_exact_name",
     "program_filter",
+    "program_verdict",
     "command_features",
     "required_features",
     "policy_router_register_matchers",
@@ -415,7 +416,7 @@ class MatchContext:
     """The context a predicate gets for one command: ``line`` (the :class:`LineState`),
     ``index`` (of the command in ``line.commands``) and cached facts about the command."""
 
-    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds")
+    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds", "_joined")
 
     def __init__(self, line: LineState, index: int, cwd: str | None = None):
         self.line = line
@@ -428,6 +429,14 @@ class MatchContext:
         self._flags: frozenset[str] | None = None
         self._subwords: tuple[str, ...] | None = None
         self._paths: tuple[PathInfo, ...] | None = None
+        self._joined: str | None = None
+
+    @property
+    def joined_args(self) -> str:
+        """``args`` joined by NUL (a character no argument contains), for literal pre-checks."""
+        if self._joined is None:
+            self._joined = "\0".join(self.args)
+        return self._joined
 
     @property
     def flags(self) -> frozenset[str]:
@@ -464,6 +473,12 @@ class MatchContext:
         cands = self.cwd_candidates
         if not cands:
             return PathInfo(())
+        if len(cands) == 1:
+            c = cands[0]
+            if t and "//" not in t and t[-1] != "/" and "/." not in "/" + t:
+                # nothing to normalise: no ".", "..", empty or trailing component
+                return PathInfo((c + "/" + t if c != "/" else "/" + t,))
+            return PathInfo((posixpath.normpath(posixpath.join(c, t)),))
         return PathInfo(tuple(dict.fromkeys(posixpath.normpath(posixpath.join(c, t)) for c in cands)))
 
     @property
@@ -631,11 +646,9 @@ def _regex_any(sources: Sequence[str]) -> Callable[[str], Any] | None:
         return lambda s: any(f(s) is not None for f in parts) or None
 
 
-def string_matcher(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any) -> Callable[[str], bool]:
-    """Compile patterns into ``test(s) -> bool``: exact strings, fnmatch globs (``*`` also
-    matches ``/``; case-sensitive) or ``re:`` regexes (searched, not anchored). All
-    non-exact patterns become one regex. Invalid regexes are recorded at ``sub + (i,)``
-    (no index when a single string was given)."""
+def _string_parts(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any) -> tuple[frozenset[str], list[str]]:
+    """The exact strings and the regex sources (see :func:`_pattern_regex`) of a pattern list;
+    problems are recorded at ``sub + (i,)`` (no index when a single string was given)."""
     exact: set[str] = set()
     sources: list[str] = []
     single = isinstance(patterns, str)
@@ -650,13 +663,145 @@ def string_matcher(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any
         src = _pattern_regex(p, ctx, where)
         if src is not None:
             sources.append(src)
-    fexact = frozenset(exact)
+    return frozenset(exact), sources
+
+
+def _matcher_of(fexact: frozenset[str], sources: Sequence[str]) -> Callable[[str], bool]:
     rx = _regex_any(sources)
     if rx is None:
         return fexact.__contains__
     if not fexact:
         return lambda s: rx(s) is not None
     return lambda s: s in fexact or rx(s) is not None
+
+
+def string_matcher(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any) -> Callable[[str], bool]:
+    """Compile patterns into ``test(s) -> bool``: exact strings, fnmatch globs (``*`` also
+    matches ``/``; case-sensitive) or ``re:`` regexes (searched, not anchored). All
+    non-exact patterns become one regex. Invalid regexes are recorded at ``sub + (i,)``
+    (no index when a single string was given)."""
+    return _matcher_of(*_string_parts(patterns, ctx, *sub))
+
+
+def _set_prefilter(fexact: frozenset[str], sources: Sequence[str]) -> Callable[[str], bool] | None:
+    """A test on the items joined by NUL (see :attr:`MatchContext.joined_args`) that is False
+    only when no item can match the patterns (see :func:`required_literals`); None when the
+    patterns have no useful literals."""
+    if "" in fexact:
+        return None
+    lits = required_literals(sources) if sources else frozenset()
+    if lits is None:
+        return None
+    return literal_test(set(lits) | set(fexact))
+
+
+# ---- literal prefilters -------------------------------------------------------------------
+#
+# A regex set is tested against every argument of every command a rule is tried on, and most
+# of those tests fail. Most patterns cannot match unless the text contains some literal
+# (``re:\.aws/(credentials|config)`` needs ``.aws/``). The literals of a whole pattern set
+# give one cheap, sound pre-check: no literal in the text -> no pattern can match it.
+
+import re._constants as _sre  # noqa: E402  (3.11: the regex parser's op codes)
+import re._parser as _sre_parse  # noqa: E402
+
+_MIN_LITERAL = 1
+
+
+def _seq_requirement(items: Sequence[Any]) -> frozenset[str] | None:
+    """Literals of which every match of the sequence ``items`` (parsed regex ops) contains at
+    least one, or None when no useful set is known. Runs of consecutive literals (zero-width
+    anchors and groups matched exactly once do not break a run) are candidates, and so is a
+    branch whose every alternative has a requirement; the smallest set of longest literals
+    wins (a small character class such as ``[*?[{]`` counts as a set of one-character
+    literals)."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= _MIN_LITERAL:
+            options.append(frozenset({"".join(run)}))
+        run.clear()
+
+    def walk(seq: Sequence[Any]) -> None:
+        for op, av in seq:
+            if op is _sre.LITERAL:
+                run.append(chr(av))
+            elif op is _sre.AT:
+                continue  # zero width: literals on both sides stay adjacent in the text
+            elif op is _sre.SUBPATTERN and not (av[1] & _sre.SRE_FLAG_IGNORECASE):
+                walk(av[3].data)
+            elif op is getattr(_sre, "ATOMIC_GROUP", None):
+                walk(av.data)
+            elif op is _sre.IN and 0 < len(av) <= 8 and all(o is _sre.LITERAL for o, _ in av):
+                flush()  # a small set of single characters, e.g. the glob characters [*?[{]
+                options.append(frozenset(chr(c) for _, c in av))
+            elif op is _sre.BRANCH:
+                flush()
+                alts = [_seq_requirement(a.data) for a in av[1]]
+                if alts and all(a for a in alts):
+                    options.append(frozenset().union(*alts))  # type: ignore[arg-type]
+            else:
+                flush()
+        return None
+
+    walk(items)
+    flush()
+    if not options:
+        return None
+    # The last distinctive option first: in path and argument patterns the end (a file name)
+    # tells more than a leading directory such as "/home/". Otherwise the fewest, longest
+    # literals; a lone punctuation character is nearly useless.
+    for o in reversed(options):
+        if len(o) <= 4 and min(map(len, o)) >= 3:
+            return o
+    return min(options, key=lambda o: (sum(_literal_cost(x) for x in o), len(o)))
+
+
+def _literal_cost(lit: str) -> float:
+    """How likely ``lit`` is to occur in an ordinary argument (lower: more selective)."""
+    if len(lit) == 1 and lit in _COMMON_CHARS:
+        return 10.0
+    return 1.0 / len(lit)
+
+
+_COMMON_CHARS = frozenset("/.-_=: ,")
+
+
+def required_literals(sources: Sequence[str]) -> frozenset[str] | None:
+    """For a set of regex sources (as searched by :func:`string_matcher`): literals of which
+    every match of *any* of the sources contains at least one, or None when some source has
+    no such literal (or is case-insensitive). Sound: a text without these literals cannot
+    match any of the sources."""
+    out: set[str] = set()
+    for src in sources:
+        try:
+            parsed = _sre_parse.parse(src)
+        except Exception:  # noqa: BLE001 - an unparsable source simply gets no prefilter
+            return None
+        if parsed.state.flags & _sre.SRE_FLAG_IGNORECASE:
+            return None
+        req = _seq_requirement(parsed.data)
+        if req is None:
+            return None
+        out |= req
+    # a literal that contains another is implied by it: keep the shorter one
+    lits = sorted(out, key=len)
+    kept: list[str] = []
+    for lit in lits:
+        if not any(k in lit for k in kept):
+            kept.append(lit)
+    return frozenset(kept)
+
+
+def literal_test(literals: Iterable[str]) -> Callable[[str], bool]:
+    """``test(text)``: does ``text`` contain one of ``literals``?"""
+    lits = sorted(literals)
+    if len(lits) == 1:
+        only = lits[0]
+        return lambda text: only in text
+    rx = re.compile("|".join(re.escape(x) for x in sorted(lits, key=len, reverse=True))).search
+    return lambda text: rx(text) is not None
 
 
 ItemTest = Callable[[Any, "MatchContext"], bool]
@@ -710,14 +855,39 @@ def _set_test(
     return pred
 
 
-def _string_set_test(value: Mapping[str, Any], ctx: CompileContext, items_of: Callable[["MatchContext"], Sequence[str]]) -> Predicate:
+def _string_set_test(
+    value: Mapping[str, Any],
+    ctx: CompileContext,
+    items_of: Callable[["MatchContext"], Sequence[str]],
+    joined_of: Callable[["MatchContext"], str] | None = None,
+) -> Predicate:
     """``{any, all, none}`` over string items (args, flags), with one combined test per
-    ``any``/``none`` list and no per-item wrapper calls."""
-    any_t = string_matcher(value["any"], ctx, "any") if value.get("any") else None
-    none_t = string_matcher(value["none"], ctx, "none") if value.get("none") else None
+    ``any``/``none`` list and no per-item wrapper calls. With ``joined_of`` (the items joined
+    by NUL), an ``any``/``none`` list whose patterns all need some literal first checks the
+    joined text for those literals once (see :func:`required_literals`)."""
+
+    def part(patterns: Any, *sub: Any) -> tuple[Callable[[str], bool], Callable[[str], bool] | None]:
+        fexact, sources = _string_parts(patterns, ctx, *sub)
+        pre = _set_prefilter(fexact, sources) if joined_of is not None else None
+        return _matcher_of(fexact, sources), pre
+
+    any_t, any_pre = part(value["any"], "any") if value.get("any") else (None, None)
+    none_t, none_pre = part(value["none"], "none") if value.get("none") else (None, None)
     all_t = tuple(string_matcher(p, ctx, "all", i) for i, p in enumerate(_as_list(value.get("all") or ())))
     if any_t is not None and none_t is None and not all_t:
         only = any_t
+        if any_pre is not None and joined_of is not None:
+            pre, joined = any_pre, joined_of
+
+            def pred_any_pre(command: Command, m: "MatchContext") -> bool:
+                if not pre(joined(m)):
+                    return False
+                for it in items_of(m):
+                    if only(it):
+                        return True
+                return False
+
+            return pred_any_pre
 
         def pred_any(command: Command, m: "MatchContext") -> bool:
             for it in items_of(m):
@@ -729,10 +899,14 @@ def _string_set_test(value: Mapping[str, Any], ctx: CompileContext, items_of: Ca
 
     def pred(command: Command, m: "MatchContext") -> bool:
         items = items_of(m)
-        if any_t is not None and not any(map(any_t, items)):
-            return False
-        if none_t is not None and any(map(none_t, items)):
-            return False
+        if any_t is not None:
+            if any_pre is not None and not any_pre(joined_of(m)):  # type: ignore[misc]
+                return False
+            if not any(map(any_t, items)):
+                return False
+        if none_t is not None and (none_pre is None or none_pre(joined_of(m))):  # type: ignore[misc]
+            if any(map(none_t, items)):
+                return False
         for t in all_t:
             if not any(map(t, items)):
                 return False
@@ -810,31 +984,36 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
         else:
             abs_src += _glob_sources("*/" + p)
     abs_rx, home_rx, ws_rx = _regex_any(abs_src), _regex_any(home_src), _regex_any(ws_src)
+    any_rx = abs_rx is not None or home_rx is not None or ws_rx is not None
+    # A path relative to the home or the workspace is a suffix of the absolute path, so the
+    # literals every pattern needs (required_literals) must occur in the absolute path.
+    lits = required_literals(abs_src + home_src + ws_src) if any_rx else None
+    pre = literal_test(lits) if lits else None
 
     def test(info: PathInfo, m: "MatchContext") -> bool:
         cands = info.candidates
         if not cands:
             return ws_out
-        if ws_in or ws_out or ws_rx is not None:
+        if ws_in or ws_out:
             ws = m.workspace
             if ws_out and not all(_inside(c, ws) for c in cands):
                 return True
             if ws_in and all(_inside(c, ws) for c in cands):
                 return True
-            if ws_rx is not None:
-                for c in cands:
-                    rel = _relative_to(c, ws)
-                    if rel is not None and ws_rx(rel) is not None:
-                        return True
-        if abs_rx is not None:
-            for c in cands:
-                if abs_rx(c) is not None:
-                    return True
-        if home_rx is not None:
-            home = m.home
-            for c in cands:
-                rel = _relative_to(c, home)
+        if not any_rx:
+            return False
+        for c in cands:
+            if pre is not None and not pre(c):
+                continue
+            if abs_rx is not None and abs_rx(c) is not None:
+                return True
+            if home_rx is not None:
+                rel = _relative_to(c, m.home)
                 if rel is not None and home_rx(rel) is not None:
+                    return True
+            if ws_rx is not None:
+                rel = _relative_to(c, m.workspace)
+                if rel is not None and ws_rx(rel) is not None:
                     return True
         return False
 
@@ -863,6 +1042,91 @@ def program_filter(match: Any) -> tuple[frozenset[str], tuple[str, ...]] | None:
         return None
     # AND of bounds: any one of them is a sound over-approximation; take the tightest
     return min(bounds, key=lambda b: (len(b[1]) > 0, len(b[0]) + 100 * len(b[1])))
+
+
+# ---- program-only verdicts ----------------------------------------------------------------
+
+#: A verdict of a match object for one program name: True (holds for every command with that
+#: name), False (holds for none), None (depends on more than the name).
+ProgramVerdict = Callable[[str], "bool | None"]
+
+
+def _verdict_none(name: str) -> None:
+    return None
+
+
+def program_verdict(match: Any, registry: MatcherRegistry) -> ProgramVerdict | None:
+    """Compile what a match object says about a command from its program name alone:
+    ``verdict(name)`` is True when the object holds for *every* command whose program is
+    ``name``, False when it holds for none, None when other facts decide. Only the built-in
+    ``program``, ``not`` and ``any_of`` keys (as registered by this module) give a verdict;
+    every other key is None (unknown). Returns None when no name ever gives a verdict other
+    than None. Used by the engine to drop a rule for programs that one of its ``unless``
+    objects always exempts (e.g. ``unless: [{program: "@viewers"}]``): sound, because such a
+    rule can never apply to a command of that program."""
+    if not isinstance(match, Mapping) or not match:
+        return None
+    parts: list[ProgramVerdict] = []
+    opaque = False
+    for key, value in match.items():
+        spec = registry.get(key)
+        fn: ProgramVerdict | None = None
+        if spec is None:
+            opaque = True
+            continue
+        if key == "program" and spec.compile is _c_program:
+            test = string_matcher(value, CompileContext(registry))
+            fn = test  # bool for every name
+        elif key == "not" and spec.compile is _c_not:
+            inner = program_verdict(value, registry)
+            if inner is not None:
+                fn = _negate(inner)
+        elif key == "any_of" and spec.compile is _c_any_of:
+            branches = [program_verdict(b, registry) for b in _as_list(value)]
+            fn = _any_verdict(tuple(b if b is not None else _verdict_none for b in branches))
+            if all(b is None for b in branches):
+                fn = None
+        if fn is None:
+            opaque = True
+        else:
+            parts.append(fn)
+    if not parts:
+        return None
+    fns = tuple(parts)
+
+    def verdict(name: str) -> bool | None:
+        known = True
+        for f in fns:
+            v = f(name)
+            if v is False:
+                return False
+            if v is None:
+                known = False
+        return True if known and not opaque else None
+
+    return verdict
+
+
+def _negate(inner: ProgramVerdict) -> ProgramVerdict:
+    def verdict(name: str) -> bool | None:
+        v = inner(name)
+        return None if v is None else not v
+
+    return verdict
+
+
+def _any_verdict(branches: tuple[ProgramVerdict, ...]) -> ProgramVerdict:
+    def verdict(name: str) -> bool | None:
+        unknown = False
+        for b in branches:
+            v = b(name)
+            if v is True:
+                return True
+            if v is None:
+                unknown = True
+        return None if unknown else False
+
+    return verdict
 
 
 # ---- cheap pre-checks --------------------------------------------------------------------
@@ -971,7 +1235,7 @@ def _c_flags(value: Any, ctx: CompileContext) -> Predicate:
 
 
 def _c_args(value: Any, ctx: CompileContext) -> Predicate:
-    return _string_set_test(value, ctx, lambda m: m.args)
+    return _string_set_test(value, ctx, lambda m: m.args, lambda m: m.joined_args)
 
 
 def _c_paths(value: Any, ctx: CompileContext) -> Predicate:
