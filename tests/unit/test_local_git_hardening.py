@@ -175,6 +175,46 @@ def test_repo_config_cannot_make_local_git_run_a_program(tmp_path: Path, plant) 
     assert results == {False: (True, False), True: (False, False)}
 
 
+def plant_diff_external(repo: Path, script: Path) -> str:
+    git(repo, "config", "diff.external", str(script))
+    (repo / "f.txt").write_text("two\n")
+    return "git diff"
+
+
+def plant_textconv(repo: Path, script: Path) -> str:
+    (repo / ".gitattributes").write_text("*.txt diff=conv\n")
+    git(repo, "config", "diff.conv.textconv", str(script))
+    (repo / "f.txt").write_text("two\n")
+    return "git diff"
+
+
+#: Documented gaps (docs/security.md, "Workspace poisoning"): git 2.39 has no configuration
+#: value that switches these off (an empty diff.external makes every `git diff` fail; driver
+#: names are arbitrary), so a repository config that sets them still runs its program under
+#: the hardening. This pins the documented behaviour: if it starts failing because the gap
+#: was closed, update docs/security.md and move the case to PLANTS.
+NOT_COVERED = [
+    pytest.param(plant_diff_external, id="diff.external/diff"),
+    pytest.param(plant_textconv, id="diff.<driver>.textconv/diff"),
+]
+
+
+@needs_git
+@pytest.mark.parametrize("plant", NOT_COVERED)
+def test_documented_gaps_of_the_local_hardening(tmp_path: Path, plant) -> None:
+    repo = make_repo(tmp_path / "repo")
+    script, marker = marker_script(tmp_path)
+    cmd = plant(repo, script)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    results = {}
+    for hardening in (False, True):
+        if marker.exists():
+            marker.unlink()
+        LocalExecutor(git_hardening=hardening).run(ExecRequest(cmd, cwd=str(repo), env=env, timeout=30))
+        results[hardening] = marker.exists()
+    assert results == {False: True, True: True}
+
+
 @needs_git
 def test_an_embedded_bare_repository_is_not_discovered(tmp_path: Path) -> None:
     """``cd vendor.git && git log``: without the hardening git uses that directory's config
