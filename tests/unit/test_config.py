@@ -29,6 +29,7 @@ def test_defaults() -> None:
         "sandbox_network": (None, "default"), "sandbox_user": ("65534:65534", "default"),
         "sandbox_memory": ("1g", "default"), "sandbox_cpus": (1.0, "default"), "sandbox_pids": (256, "default"),
         "sandbox_shell": ("/bin/bash", "default"), "docker_host": (None, "default"),
+        "sandbox_protect_git": (True, "default"), "local_git_hardening": (True, "default"),
     }
     assert set(SETTINGS_DOC) == {n for n, _, _ in s.items()}
 
