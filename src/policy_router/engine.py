@@ -28,7 +28,9 @@ from .matchers import (
     MatchContext,
     command_features,
     compile_match,
+    is_exact_name,
     program_filter,
+    program_patterns,
     program_verdict,
     required_features,
     string_matcher,
@@ -59,6 +61,9 @@ class CompiledRule:
     #: ``exempt(name)``: index of an ``unless`` object that holds for every command whose
     #: program is ``name`` (the rule never applies to it), else -1; None: no such object
     exempt: Callable[[str], int] | None = None
+    #: this rule's ``no_match`` and ``match`` trace events for command 0, 1, 2 ... (immutable)
+    premade_no_match: tuple[TraceEvent, ...] = ()
+    premade_match: tuple[TraceEvent, ...] = ()
 
 
 def _exemption(unless: tuple[Any, ...], registry: Any) -> Callable[[str], int] | None:
@@ -96,6 +101,22 @@ def _explicit_markers(rule: Rule) -> frozenset[Marker]:
 
 
 _RANK = {d: d.rank for d in Decision}
+_BY_RANK = {d.rank: d for d in Decision}
+
+#: stands for any program name that no rule singles out (see Engine.__init__)
+_GENERIC_NAME = "\0generic"
+
+
+def _is_normal(path: str) -> bool:
+    """True when ``posixpath.normpath(path) == path`` for certain (cheap check)."""
+    return (
+        path[:1] == "/" and "//" not in path and "/." not in path and (len(path) == 1 or path[-1] != "/")
+    )
+
+
+def _rule_match(cr: CompiledRule, i: int) -> RuleMatch:
+    r = cr.rule
+    return RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags)
 
 
 def _strictest(matches: list[RuleMatch] | tuple[RuleMatch, ...]) -> Decision:
@@ -112,7 +133,7 @@ class Engine:
     """Evaluates parsed lines against one policy. Build once, call :meth:`evaluate` often."""
 
     __slots__ = ("policy", "_rules", "_by_program", "_traced", "_adjust", "_home", "_pm",
-                 "_exact", "_nonexact", "_default_matches")
+                 "_exact", "_nonexact", "_default_matches", "_special", "_generic")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -135,6 +156,8 @@ class Engine:
                     tuple(RuleMatch(rule.id, rule.decision, rule.reason, rule.location, i, rule.profile,
                                     rule.tags) for i in range(_PREMADE)),
                     _exemption(rule.unless, registry),
+                    tuple(TraceEvent("no_match", i, rule.id) for i in range(_PREMADE)),
+                    tuple(TraceEvent("match", i, rule.id, rule.decision.value) for i in range(_PREMADE)),
                 )  # fmt: skip
             )
         if problems:
@@ -156,18 +179,43 @@ class Engine:
             for name in sorted(c.programs[0]) if c.programs is not None else ():
                 exact.setdefault(name, []).append(c)
         self._exact = exact
-        # per exact name: the rules tried when not tracing, and (for tracing) every rule
-        # whose program bound admits the name, exempted or not
+        # per exact name: the rules tried when not tracing, and (for tracing) every rule whose
+        # program bound admits the name, each with the index of an unless object that exempts
+        # every command of that program (-1: none)
         self._by_program: dict[str, tuple[CompiledRule, ...]] = {}
-        self._traced: dict[str, tuple[CompiledRule, ...]] = {}
+        self._traced: dict[str, tuple[tuple[CompiledRule, int], ...]] = {}
         for name in exact:
             full = self._candidates_for(name)
-            self._traced[name] = tuple(c for c, _ in full)
+            self._traced[name] = full
             self._by_program[name] = tuple(c for c, j in full if j < 0)
+        # Names that no rule lists exactly mostly get the same rules: the unbound ones and the
+        # match-all globs. Only a name that some other glob, regex or exact unless pattern
+        # could single out is filtered on the fly.
+        special_exact: set[str] = set()
+        special_patterns: list[str] = []
+        for c in compiled:
+            pats = list(c.programs[1]) if c.programs is not None else []
+            for u in c.rule.unless:
+                pats += program_patterns(u, registry)
+            for pat in pats:
+                if is_exact_name(pat):
+                    special_exact.add(pat)
+                elif pat != "*":
+                    special_patterns.append(pat)
+        special_rx = string_matcher(special_patterns, CompileContext(registry)) if special_patterns else None
+        self._special = (frozenset(special_exact), special_rx)
+        generic = self._candidates_for(_GENERIC_NAME)
+        self._generic = (tuple(c for c, j in generic if j < 0), generic)
         hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
         self._home = posixpath.normpath(os.path.expanduser("~"))
         self._default_matches = tuple(self._default_match(i) for i in range(_PREMADE))
+
+    def _is_special(self, program: str) -> bool:
+        """True when ``program`` (not listed exactly by any rule) may get other rules than
+        the generic unknown name (see ``__init__``)."""
+        exact, rx = self._special
+        return program in exact or (rx is not None and rx(program)) or program == _GENERIC_NAME
 
     def _candidates_for(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
         """Every rule whose program bound admits ``program``, in policy order, each with the
@@ -192,20 +240,25 @@ class Engine:
         exactly, rules whose program glob matches it, and rules without ``program``, in
         policy order, minus the rules that an ``unless`` object exempts for every command of
         that program (``unless: [{program: "@viewers"}]``; see ``matchers.program_verdict``).
-        Exact names are precomputed; other names are filtered on the fly (nothing is
-        cached, so evaluation never mutates the engine)."""
+        Everything is precomputed at construction except for names that no rule lists but
+        some glob could single out; those are filtered on the fly (nothing is cached, so
+        evaluation never mutates the engine)."""
         hit = self._by_program.get(program)
         if hit is None:
+            if not self._is_special(program):
+                return self._generic[0]
             hit = tuple(c for c, j in self._candidates_for(program) if j < 0)
         return hit
 
-    def traced_candidates(self, program: str) -> tuple[CompiledRule, ...]:
-        """Like :meth:`candidates` but keeping the rules exempted by program. Used when
-        tracing: every rule is then tried as written (match, then unless), so the trace shows
-        why each rule that names the program did not apply. Decisions are the same."""
+    def traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
+        """Every rule whose program bound admits ``program`` (exempted ones too), each with
+        the index of the ``unless`` object that exempts every command of ``program``, or -1.
+        Used when tracing, so that the trace names exempted rules too."""
         hit = self._traced.get(program)
         if hit is None:
-            hit = tuple(c for c, _ in self._candidates_for(program))
+            if not self._is_special(program):
+                return self._generic[1]
+            hit = self._candidates_for(program)
         return hit
 
     # ----------------------------------------------------------------------------------------
@@ -225,20 +278,28 @@ class Engine:
         resolve ``paths`` and ``redirects``."""
         line = LineState(
             parsed,
-            cwd=posixpath.normpath(cwd) if cwd else None,
-            workspace=posixpath.normpath(workspace) if workspace else None,
-            home=posixpath.normpath(home) if home else self._home,
+            cwd=cwd if not cwd or _is_normal(cwd) else posixpath.normpath(cwd),
+            workspace=workspace if not workspace or _is_normal(workspace) else posixpath.normpath(workspace),
+            home=(home if _is_normal(home) else posixpath.normpath(home)) if home else self._home,
         )
         events: list[TraceEvent] | None = [] if trace else None
         verdicts: list[CommandVerdict] = []
-        by_program = self._by_program if events is None else self._traced
-        candidates = self.candidates if events is None else self.traced_candidates
+        by_program = self._by_program
+        traced = self._traced
+        worst = -1
         for i, cmd in enumerate(parsed.commands):
-            rules = by_program.get(cmd.program)
-            if rules is None:
-                rules = candidates(cmd.program)
-            if events is not None:
-                events.append(TraceEvent("enter", i, None, cmd.program))
+            program = cmd.program
+            if events is None:
+                rules: Any = by_program.get(program)
+                if rules is None:
+                    rules = self.candidates(program)
+                decide = self._decide_command
+            else:
+                rules = traced.get(program)
+                if rules is None:
+                    rules = self.traced_candidates(program)
+                decide = self._decide_traced
+                events.append(TraceEvent("enter", i, None, program))
             cwds = line.cwd_candidates(i) if len(cmd.argv) + len(cmd.redirects) > 1 else ()
             if len(cwds) > 1:
                 # An earlier `cd` may or may not have taken effect: decide the command in each
@@ -248,20 +309,28 @@ class Engine:
                 for d in cwds:
                     if events is not None:
                         events.append(TraceEvent("cwd", i, None, d))
-                    for m in self._decide_command(i, cmd, MatchContext(line, i, d), rules, events):
+                    for m in decide(i, cmd, MatchContext(line, i, d), rules, events):
                         if m.rule_id not in seen:
                             seen.add(m.rule_id)
                             matches.append(m)
             else:
-                matches = self._decide_command(i, cmd, line.context(i), rules, events)
-            verdicts.append(CommandVerdict(cmd, _strictest(matches), tuple(matches)))
+                matches = decide(i, cmd, line.context(i), rules, events)
+            decision = _strictest(matches)
+            if _RANK[decision] > worst:
+                worst = _RANK[decision]
+            verdicts.append(CommandVerdict(cmd, decision, tuple(matches)))
 
         line_matches = self._line_matches(parsed, bool(verdicts))
-        if events is not None:
-            for m in line_matches:
-                events.append(TraceEvent("default", None, m.rule_id, m.decision.value))
+        if line_matches:
+            if events is not None:
+                for m in line_matches:
+                    events.append(TraceEvent("default", None, m.rule_id, m.decision.value))
+            policy_decision = _strictest(line_matches)
+            if _RANK[policy_decision] < worst:
+                policy_decision = _BY_RANK[worst]
+        else:
+            policy_decision = _BY_RANK[worst]
         all_matches = [m for v in verdicts for m in v.matches] + line_matches
-        policy_decision = _strictest(all_matches)
 
         if self._adjust:
             pre = self._build(parsed, Mode.AUTO, policy_decision, verdicts, line_matches, all_matches, events)
@@ -284,20 +353,50 @@ class Engine:
         cmd: Any,
         ctx: MatchContext,
         rules: tuple[CompiledRule, ...],
-        events: list[TraceEvent] | None,
+        events: None = None,
     ) -> list[RuleMatch]:
-        """Every rule that applies to command ``i`` (its match holds and no unless holds),
-        ``defaults.decision`` when none does, and ``defaults.on_dynamic`` when it carries a
-        dynamic marker that no applying rule names."""
-        defaults = self.policy.defaults
+        """Every rule of ``rules`` that applies to command ``i`` (its match holds and no
+        unless holds), ``defaults.decision`` when none does, and ``defaults.on_dynamic`` when
+        it carries a dynamic marker that no applying rule names. The untraced path."""
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = command_features(cmd)
         for cr in rules:
+            needs = cr.needs
+            if (needs and not needs & features) or not cr.match(cmd, ctx):
+                continue
+            for u in cr.unless:
+                if u(cmd, ctx):
+                    break
+            else:
+                matches.append(cr.premade[i] if i < _PREMADE else _rule_match(cr, i))
+                if cr.explicit_markers:
+                    allowed = allowed | cr.explicit_markers
+        return self._finish(i, cmd, matches, allowed, None)
+
+    def _decide_traced(
+        self,
+        i: int,
+        cmd: Any,
+        ctx: MatchContext,
+        rules: tuple[tuple[CompiledRule, int], ...],
+        events: list[TraceEvent],
+    ) -> list[RuleMatch]:
+        """:meth:`_decide_command` with trace events: ``unless`` for a rule exempted for the
+        program (only rules that name the program: the others are tried for everything),
+        ``no_match`` for rules that name the program and do not match, ``unless``, ``match``,
+        ``default``, ``dynamic``."""
+        matches: list[RuleMatch] = []
+        allowed: frozenset[Marker] = frozenset()
+        features = command_features(cmd)
+        for cr, exempt in rules:
+            if exempt >= 0:
+                if cr.programs is not None:
+                    events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{exempt}] holds"))
+                continue
             if (cr.needs and not cr.needs & features) or not cr.match(cmd, ctx):
-                # trace only rules that name the program; the others are tried for everything
-                if events is not None and cr.programs is not None:
-                    events.append(TraceEvent("no_match", i, cr.rule.id))
+                if cr.programs is not None:
+                    events.append(cr.premade_no_match[i] if i < _PREMADE else TraceEvent("no_match", i, cr.rule.id))
                 continue
             blocked = -1
             for j, u in enumerate(cr.unless):
@@ -305,18 +404,27 @@ class Engine:
                     blocked = j
                     break
             if blocked >= 0:
-                if events is not None:
-                    events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{blocked}] holds"))
+                events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{blocked}] holds"))
                 continue
-            r = cr.rule
-            matches.append(
-                cr.premade[i] if i < _PREMADE
-                else RuleMatch(r.id, r.decision, r.reason, r.location, i, r.profile, r.tags)
-            )  # fmt: skip
+            matches.append(cr.premade[i] if i < _PREMADE else _rule_match(cr, i))
             if cr.explicit_markers:
                 allowed = allowed | cr.explicit_markers
-            if events is not None:
-                events.append(TraceEvent("match", i, r.id, r.decision.value))
+            events.append(
+                cr.premade_match[i] if i < _PREMADE else TraceEvent("match", i, cr.rule.id, cr.rule.decision.value)
+            )
+        return self._finish(i, cmd, matches, allowed, events)
+
+    def _finish(
+        self,
+        i: int,
+        cmd: Any,
+        matches: list[RuleMatch],
+        allowed: frozenset[Marker],
+        events: list[TraceEvent] | None,
+    ) -> list[RuleMatch]:
+        """Add ``defaults.decision`` when no rule applied and ``defaults.on_dynamic`` for
+        dynamic markers that no applying rule allows."""
+        defaults = self.policy.defaults
         if not matches:
             matches.append(self._default_matches[i] if i < _PREMADE else self._default_match(i))
             if events is not None:
@@ -335,6 +443,8 @@ class Engine:
         return matches
 
     def _line_matches(self, parsed: ParsedLine, has_commands: bool) -> list[RuleMatch]:
+        if has_commands and parsed.parsed and not parsed.markers:
+            return []
         d = self.policy.defaults
         out: list[RuleMatch] = []
         if not parsed.parsed or Marker.PARSE_ERROR in parsed.markers:

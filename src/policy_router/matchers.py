@@ -39,6 +39,7 @@ __all__ = [
     "is_exact_name",
     "program_filter",
     "program_verdict",
+    "program_patterns",
     "command_features",
     "required_features",
     "policy_router_register_matchers",
@@ -794,13 +795,42 @@ def required_literals(sources: Sequence[str]) -> frozenset[str] | None:
     return frozenset(kept)
 
 
+def trie_regex(literals: Iterable[str]) -> str:
+    """One regex source matching any of ``literals``, with common prefixes shared
+    (``abc|abd`` -> ``ab[cd]``), so a search tries each position once instead of once per
+    literal."""
+    trie: dict[str, Any] = {}
+    for lit in literals:
+        node = trie
+        for ch in lit:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # end of a literal
+
+    def build(node: dict[str, Any]) -> str:
+        if "" in node and len(node) == 1:
+            return ""
+        ends = "" in node
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        singles = [a for a in alts if len(a) == 1 or (len(a) == 2 and a[0] == "\\")]
+        rest = [a for a in alts if a not in singles]
+        parts = rest + ([singles[0]] if len(singles) == 1 else ["[" + "".join(singles) + "]"] if singles else [])
+        body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+        if ends:
+            # a literal ends here: whatever follows is optional (a shorter literal matched)
+            return ""
+        return body
+
+    return build(trie)
+
+
 def literal_test(literals: Iterable[str]) -> Callable[[str], bool]:
-    """``test(text)``: does ``text`` contain one of ``literals``?"""
-    lits = sorted(literals)
+    """``test(text)``: does ``text`` contain one of ``literals``? (one search of a
+    prefix-sharing regex, see :func:`trie_regex`)"""
+    lits = sorted(set(literals))
     if len(lits) == 1:
         only = lits[0]
         return lambda text: only in text
-    rx = re.compile("|".join(re.escape(x) for x in sorted(lits, key=len, reverse=True))).search
+    rx = re.compile(trie_regex(lits)).search
     return lambda text: rx(text) is not None
 
 
@@ -1105,6 +1135,26 @@ def program_verdict(match: Any, registry: MatcherRegistry) -> ProgramVerdict | N
         return True if known and not opaque else None
 
     return verdict
+
+
+def program_patterns(match: Any, registry: MatcherRegistry) -> list[str]:
+    """Every program pattern that :func:`program_verdict` of ``match`` looks at (the
+    built-in ``program`` key, also inside ``not`` and ``any_of``), as written."""
+    out: list[str] = []
+    if not isinstance(match, Mapping):
+        return out
+    for key, value in match.items():
+        spec = registry.get(key)
+        if spec is None:
+            continue
+        if key == "program" and spec.compile is _c_program:
+            out += [v for v in _as_list(value) if isinstance(v, str)]
+        elif key == "not" and spec.compile is _c_not:
+            out += program_patterns(value, registry)
+        elif key == "any_of" and spec.compile is _c_any_of:
+            for b in _as_list(value):
+                out += program_patterns(b, registry)
+    return out
 
 
 def _negate(inner: ProgramVerdict) -> ProgramVerdict:

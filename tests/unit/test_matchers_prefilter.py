@@ -23,6 +23,7 @@ from policy_router.matchers import (
     literal_test,
     program_verdict,
     required_literals,
+    trie_regex,
 )
 from policy_router.plugins import get_plugin_manager, matcher_registry
 from policy_router.policy.model import freeze
@@ -135,3 +136,13 @@ def test_program_verdict_agrees_with_the_compiled_match(program: str, args: tupl
         if v is not None:
             ctx = LineState(line, cwd="/w", workspace="/w", home="/h").context(0)
             assert compile_match(frozen, CompileContext(REG))(cmd, ctx) is v, (obj, program, args)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lits=st.lists(st.text(alphabet="/._ab-]^\\\n", min_size=1, max_size=5), min_size=1, max_size=8),
+    text=st.text(alphabet="/._ab-]^\\\nx", max_size=16),
+)
+def test_trie_regex_is_containment(lits: list[str], text: str) -> None:
+    assert (re.search(trie_regex(lits), text) is not None) == any(x in text for x in lits)
+    assert literal_test(lits)(text) == any(x in text for x in lits)
