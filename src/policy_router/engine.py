@@ -15,6 +15,7 @@ The line's policy decision is the strictest of everything; plugins may raise it
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 from dataclasses import dataclass
@@ -103,6 +104,20 @@ def _explicit_markers(rule: Rule) -> frozenset[Marker]:
 _RANK = {d: d.rank for d in Decision}
 _BY_RANK = {d.rank: d for d in Decision}
 
+#: the final trace event for every (policy decision, effective decision, mode)
+_DECISION_EVENTS = {
+    (p, d, m): TraceEvent("decision", None, None, f"{p.value} -> {d.value} (mode {m.value})")
+    for p in Decision
+    for d in Decision
+    for m in Mode
+}
+
+#: Evaluation takes its fields positionally when they are in this order (cheaper than keywords)
+_EV_POSITIONAL = tuple(f.name for f in dataclasses.fields(Evaluation)) == (
+    "cmd", "mode", "decision", "policy_decision", "commands", "deciding", "line_matches",
+    "parse_errors", "parsed", "profile", "trace",
+)  # fmt: skip
+
 #: stands for any program name that no rule singles out (see Engine.__init__)
 _GENERIC_NAME = "\0generic"
 
@@ -133,7 +148,8 @@ class Engine:
     """Evaluates parsed lines against one policy. Build once, call :meth:`evaluate` often."""
 
     __slots__ = ("policy", "_rules", "_by_program", "_traced", "_adjust", "_home", "_pm",
-                 "_exact", "_nonexact", "_default_matches", "_special", "_generic")
+                 "_exact", "_nonexact", "_default_matches", "_special", "_generic",
+                 "_default_events", "_enter")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -210,6 +226,12 @@ class Engine:
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
         self._home = posixpath.normpath(os.path.expanduser("~"))
         self._default_matches = tuple(self._default_match(i) for i in range(_PREMADE))
+        # immutable trace events, built once
+        dd = policy.defaults.decision.value
+        self._default_events = tuple(TraceEvent("default", i, "defaults.decision", dd) for i in range(_PREMADE))
+        self._enter = {
+            name: tuple(TraceEvent("enter", i, None, name) for i in range(_PREMADE)) for name in exact
+        }
 
     def _is_special(self, program: str) -> bool:
         """True when ``program`` (not listed exactly by any rule) may get other rules than
@@ -284,6 +306,7 @@ class Engine:
         )
         events: list[TraceEvent] | None = [] if trace else None
         verdicts: list[CommandVerdict] = []
+        all_matches: list[RuleMatch] = []
         by_program = self._by_program
         traced = self._traced
         worst = -1
@@ -299,7 +322,8 @@ class Engine:
                 if rules is None:
                     rules = self.traced_candidates(program)
                 decide = self._decide_traced
-                events.append(TraceEvent("enter", i, None, program))
+                enter = self._enter.get(program)
+                events.append(enter[i] if enter is not None and i < _PREMADE else TraceEvent("enter", i, None, program))
             cwds = line.cwd_candidates(i) if len(cmd.argv) + len(cmd.redirects) > 1 else ()
             if len(cwds) > 1:
                 # An earlier `cd` may or may not have taken effect: decide the command in each
@@ -319,6 +343,7 @@ class Engine:
             if _RANK[decision] > worst:
                 worst = _RANK[decision]
             verdicts.append(CommandVerdict(cmd, decision, tuple(matches)))
+            all_matches += matches
 
         line_matches = self._line_matches(parsed, bool(verdicts))
         if line_matches:
@@ -328,9 +353,9 @@ class Engine:
             policy_decision = _strictest(line_matches)
             if _RANK[policy_decision] < worst:
                 policy_decision = _BY_RANK[worst]
+            all_matches += line_matches
         else:
             policy_decision = _BY_RANK[worst]
-        all_matches = [m for v in verdicts for m in v.matches] + line_matches
 
         if self._adjust:
             pre = self._build(parsed, Mode.AUTO, policy_decision, verdicts, line_matches, all_matches, events)
@@ -428,7 +453,10 @@ class Engine:
         if not matches:
             matches.append(self._default_matches[i] if i < _PREMADE else self._default_match(i))
             if events is not None:
-                events.append(TraceEvent("default", i, "defaults.decision", defaults.decision.value))
+                events.append(
+                    self._default_events[i] if i < _PREMADE
+                    else TraceEvent("default", i, "defaults.decision", defaults.decision.value)
+                )  # fmt: skip
         if cmd.markers:
             dyn = (cmd.markers & DYNAMIC_MARKERS) - allowed
             if dyn:
@@ -501,7 +529,7 @@ class Engine:
         all_matches: list[RuleMatch],
         events: list[TraceEvent] | None,
     ) -> Evaluation:
-        deciding = tuple(m for m in all_matches if m.decision is policy_decision)
+        deciding = tuple([m for m in all_matches if m.decision is policy_decision])
         decision = mode.apply(policy_decision)
         profile: str | None = None
         if decision is Decision.SANDBOX:
@@ -513,9 +541,10 @@ class Engine:
                 profile = self.policy.defaults.profile
         trace: tuple[TraceEvent, ...] = ()
         if events is not None:
-            trace = tuple(events) + (
-                TraceEvent("decision", None, None, f"{policy_decision.value} -> {decision.value} (mode {mode.value})"),
-            )
+            trace = (*events, _DECISION_EVENTS[(policy_decision, decision, mode)])
+        if _EV_POSITIONAL:
+            return Evaluation(parsed.source, mode, decision, policy_decision, tuple(verdicts), deciding,
+                              tuple(line_matches), parsed.errors, parsed.parsed, profile, trace)  # fmt: skip
         return Evaluation(
             cmd=parsed.source,
             mode=mode,

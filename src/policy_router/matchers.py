@@ -33,6 +33,7 @@ __all__ = [
     "MatchContext",
     "PathInfo",
     "compile_match",
+    "literal_prefilter",
     "string_matcher",
     "normalize_flags",
     "positional_words",
@@ -417,7 +418,8 @@ class MatchContext:
     """The context a predicate gets for one command: ``line`` (the :class:`LineState`),
     ``index`` (of the command in ``line.commands``) and cached facts about the command."""
 
-    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds", "_joined")
+    __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds", "_joined",
+                 "_joined_paths")
 
     def __init__(self, line: LineState, index: int, cwd: str | None = None):
         self.line = line
@@ -426,11 +428,20 @@ class MatchContext:
         #: a fixed working directory (the engine evaluates each possible cwd on its own)
         self._cwds: tuple[str, ...] | None = (cwd,) if cwd is not None else None
         #: ``argv[1:]`` texts
-        self.args: tuple[str, ...] = tuple(w.text for w in self.command.argv[1:])
+        self.args: tuple[str, ...] = tuple([w.text for w in self.command.argv[1:]])
         self._flags: frozenset[str] | None = None
         self._subwords: tuple[str, ...] | None = None
         self._paths: tuple[PathInfo, ...] | None = None
         self._joined: str | None = None
+        self._joined_paths: str | None = None
+
+    @property
+    def joined_paths(self) -> str:
+        """Every candidate of every resolved path (:attr:`paths`) joined by NUL, for literal
+        pre-checks."""
+        if self._joined_paths is None:
+            self._joined_paths = "\0".join([c for info in self.paths for c in info.candidates])
+        return self._joined_paths
 
     @property
     def joined_args(self) -> str:
@@ -488,21 +499,35 @@ class MatchContext:
         if self._paths is None:
             out: list[PathInfo] = []
             after_dd = False
+            resolve = self.resolve
+            cands: tuple[str, ...] | None = None
             for w in self.command.argv[1:]:
                 t = w.text
                 if not after_dd:
                     if t == "--":
                         after_dd = True
                         continue
-                    if t.startswith("-") and t != "-":
-                        if t.startswith("--") and "=" in t:
+                    if t[:1] == "-" and t != "-":
+                        if t[:2] == "--" and "=" in t:
                             v = t.split("=", 1)[1]
                             if v:
-                                out.append(self.resolve(v, v, w.dynamic))
+                                out.append(resolve(v, v, w.dynamic))
                         continue
                 if t == "-" or t == "":
                     continue
-                out.append(self.resolve(t, w.raw, w.dynamic))
+                if not w.dynamic and w.raw[:1] != "~" and "//" not in t and "/." not in t and t[-1] != "/":
+                    # static text with nothing to normalise
+                    if t[0] == "/":
+                        out.append(PathInfo((t,)))
+                        continue
+                    if t[0] != ".":
+                        if cands is None:
+                            cands = self.cwd_candidates
+                        if len(cands) == 1:
+                            c = cands[0]
+                            out.append(PathInfo((c + "/" + t if c != "/" else "/" + t,)))
+                            continue
+                out.append(resolve(t, w.raw, w.dynamic))
             self._paths = tuple(out)
         return self._paths
 
@@ -686,14 +711,8 @@ def string_matcher(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any
 
 def _set_prefilter(fexact: frozenset[str], sources: Sequence[str]) -> Callable[[str], bool] | None:
     """A test on the items joined by NUL (see :attr:`MatchContext.joined_args`) that is False
-    only when no item can match the patterns (see :func:`required_literals`); None when the
-    patterns have no useful literals."""
-    if "" in fexact:
-        return None
-    lits = required_literals(sources) if sources else frozenset()
-    if lits is None:
-        return None
-    return literal_test(set(lits) | set(fexact))
+    only when no item can match the patterns (see :func:`literal_prefilter`)."""
+    return literal_prefilter(sources, fexact)
 
 
 # ---- literal prefilters -------------------------------------------------------------------
@@ -769,30 +788,57 @@ def _literal_cost(lit: str) -> float:
 _COMMON_CHARS = frozenset("/.-_=: ,")
 
 
-def required_literals(sources: Sequence[str]) -> frozenset[str] | None:
-    """For a set of regex sources (as searched by :func:`string_matcher`): literals of which
-    every match of *any* of the sources contains at least one, or None when some source has
-    no such literal (or is case-insensitive). Sound: a text without these literals cannot
-    match any of the sources."""
+def _literals_of(sources: Sequence[str]) -> tuple[frozenset[str], bool] | None:
+    """``(literals, ignorecase)``: literals of which every match of any of ``sources``
+    contains one (compared case-insensitively when ``ignorecase``: some source has the
+    global ``(?i)`` flag), or None when some source has no such literal."""
     out: set[str] = set()
+    ignorecase = False
     for src in sources:
         try:
             parsed = _sre_parse.parse(src)
         except Exception:  # noqa: BLE001 - an unparsable source simply gets no prefilter
             return None
         if parsed.state.flags & _sre.SRE_FLAG_IGNORECASE:
-            return None
+            ignorecase = True
         req = _seq_requirement(parsed.data)
         if req is None:
             return None
         out |= req
     # a literal that contains another is implied by it: keep the shorter one
-    lits = sorted(out, key=len)
     kept: list[str] = []
-    for lit in lits:
-        if not any(k in lit for k in kept):
+    for lit in sorted(out, key=len):
+        if not any((k.lower() in lit.lower()) if ignorecase else (k in lit) for k in kept):
             kept.append(lit)
-    return frozenset(kept)
+    return frozenset(kept), ignorecase
+
+
+def required_literals(sources: Sequence[str]) -> frozenset[str] | None:
+    """For a set of regex sources (as searched by :func:`string_matcher`): literals of which
+    every match of *any* of the sources contains at least one, or None when some source has
+    no such literal (or is case-insensitive). Sound: a text without these literals cannot
+    match any of the sources."""
+    got = _literals_of(sources)
+    if got is None or got[1]:
+        return None
+    return got[0]
+
+
+def literal_prefilter(sources: Sequence[str], exact: Iterable[str] = ()) -> Callable[[str], bool] | None:
+    """A test that is False only when ``text`` can match none of the regex ``sources`` and
+    contains none of the ``exact`` strings (see :func:`required_literals`; case-insensitive
+    sources give a case-insensitive test). None when there is no useful test."""
+    exact = frozenset(exact)
+    if "" in exact:
+        return None
+    got = _literals_of(sources) if sources else (frozenset(), False)
+    if got is None:
+        return None
+    lits, ignorecase = got
+    lits = lits | exact
+    if not lits:
+        return None
+    return literal_test(lits, ignorecase=ignorecase)
 
 
 def trie_regex(literals: Iterable[str]) -> str:
@@ -823,14 +869,16 @@ def trie_regex(literals: Iterable[str]) -> str:
     return build(trie)
 
 
-def literal_test(literals: Iterable[str]) -> Callable[[str], bool]:
+def literal_test(literals: Iterable[str], *, ignorecase: bool = False) -> Callable[[str], bool]:
     """``test(text)``: does ``text`` contain one of ``literals``? (one search of a
-    prefix-sharing regex, see :func:`trie_regex`)"""
+    prefix-sharing regex, see :func:`trie_regex`; case-insensitive with ``ignorecase``)"""
     lits = sorted(set(literals))
-    if len(lits) == 1:
+    if len(lits) == 1 and not ignorecase:
         only = lits[0]
         return lambda text: only in text
-    rx = re.compile(trie_regex(lits)).search
+    if ignorecase:
+        lits = sorted({x.lower() for x in lits})
+    rx = re.compile(trie_regex(lits), re.IGNORECASE if ignorecase else 0).search
     return lambda text: rx(text) is not None
 
 
@@ -842,17 +890,35 @@ def _set_test(
     ctx: CompileContext,
     items_of: Callable[["MatchContext"], Sequence[Any]],
     make: Callable[[Any, CompileContext, tuple[Any, ...]], ItemTest],
+    joined_of: Callable[["MatchContext"], str] | None = None,
 ) -> Predicate:
     """Compile ``{any, all, none}`` over the items ``items_of(mctx)`` of a command.
     ``make(patterns, ctx, sub)`` builds one test "some of these patterns matches the item"
-    (``any`` and ``none`` use one test for all their patterns; ``all`` one per pattern)."""
+    (``any`` and ``none`` use one test for all their patterns; ``all`` one per pattern).
+    An item test with a ``gate`` attribute (a literal pre-check, see ``_path_item_test``)
+    can only hold for items whose text passes it, so with ``joined_of`` (the texts of all
+    items joined by NUL) one call of the gate may settle ``any`` / ``none`` for the set."""
     any_t = make(value["any"], ctx, ("any",)) if value.get("any") else None
     none_t = make(value["none"], ctx, ("none",)) if value.get("none") else None
     all_v = value.get("all") or ()
     all_t = tuple(make((p,), ctx, ("all", i)) for i, p in enumerate(_as_list(all_v)))
+    any_gate = getattr(any_t, "gate", None) if joined_of is not None else None
+    none_gate = getattr(none_t, "gate", None) if joined_of is not None else None
 
     if any_t is not None and none_t is None and not all_t:
         only = any_t
+        if any_gate is not None and joined_of is not None:
+            gate, joined = any_gate, joined_of
+
+            def pred_any_gated(command: Command, m: "MatchContext") -> bool:
+                if not gate(joined(m)):
+                    return False
+                for it in items_of(m):
+                    if only(it, m):
+                        return True
+                return False
+
+            return pred_any_gated
 
         def pred_any(command: Command, m: "MatchContext") -> bool:
             for it in items_of(m):
@@ -865,12 +931,14 @@ def _set_test(
     def pred(command: Command, m: "MatchContext") -> bool:
         items = items_of(m)
         if any_t is not None:
+            if any_gate is not None and not any_gate(joined_of(m)):  # type: ignore[misc]
+                return False
             for it in items:
                 if any_t(it, m):
                     break
             else:
                 return False
-        if none_t is not None:
+        if none_t is not None and (none_gate is None or none_gate(joined_of(m))):  # type: ignore[misc]
             for it in items:
                 if none_t(it, m):
                     return False
@@ -982,6 +1050,17 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
     abs_src: list[str] = []
     home_src: list[str] = []
     ws_src: list[str] = []
+    # patterns without glob characters are compared as strings (sets), not as regexes
+    abs_exact: set[str] = set()
+    home_exact: set[str] = set()
+    ws_exact: set[str] = set()
+
+    def add(glob: str, exact: set[str], sources: list[str]) -> None:
+        if _GLOB_CHARS.isdisjoint(glob):
+            exact.add(glob)
+        else:
+            sources.extend(_glob_sources(glob))
+
     for i, p in enumerate(_as_list(patterns)):
         where = sub if single else sub + (i,)
         if not isinstance(p, str):
@@ -996,10 +1075,10 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
             if src is not None:
                 abs_src.append(src)
         elif p == "$WORKSPACE/" or p.startswith("$WORKSPACE/"):
-            ws_src += _glob_sources("/" + p[len("$WORKSPACE/") :] if p != "$WORKSPACE/" else "/")
+            add("/" + p[len("$WORKSPACE/") :] if p != "$WORKSPACE/" else "/", ws_exact, ws_src)
         elif p in ("~", "$HOME") or p.startswith(("~/", "$HOME/")):
             rest = p[1:] if p.startswith("~") else p[len("$HOME") :]
-            home_src += _glob_sources(rest or "/")
+            add(rest or "/", home_exact, home_src)
         elif "$" in p:
             ctx.error(
                 f"a path pattern may use $WORKSPACE or $HOME only as its first component; "
@@ -1010,15 +1089,22 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
             norm = posixpath.normpath(p[:-3]) + "/**" if p.endswith("/**") else posixpath.normpath(p)
             if norm.startswith("//"):
                 norm = norm[1:]
-            abs_src += _glob_sources(norm)
+            add(norm, abs_exact, abs_src)
         else:
             abs_src += _glob_sources("*/" + p)
     abs_rx, home_rx, ws_rx = _regex_any(abs_src), _regex_any(home_src), _regex_any(ws_src)
-    any_rx = abs_rx is not None or home_rx is not None or ws_rx is not None
+    # the roots themselves ("/", "~", "$WORKSPACE/") are compared directly
+    abs_root, home_root, ws_root = "/" in abs_exact, "/" in home_exact, "/" in ws_exact
+    abs_ex = frozenset(abs_exact - {"/"})
+    home_ex = frozenset(home_exact - {"/"})
+    ws_ex = frozenset(ws_exact - {"/"})
+    rest = bool(abs_src or home_src or ws_src or abs_ex or home_ex or ws_ex)
     # A path relative to the home or the workspace is a suffix of the absolute path, so the
-    # literals every pattern needs (required_literals) must occur in the absolute path.
-    lits = required_literals(abs_src + home_src + ws_src) if any_rx else None
-    pre = literal_test(lits) if lits else None
+    # literals every pattern needs (required_literals; an exact pattern is its own literal)
+    # must occur in the absolute path.
+    pre = literal_prefilter(abs_src + home_src + ws_src, abs_ex | home_ex | ws_ex) if rest else None
+    use_home = home_rx is not None or bool(home_ex)
+    use_ws = ws_rx is not None or bool(ws_ex)
 
     def test(info: PathInfo, m: "MatchContext") -> bool:
         cands = info.candidates
@@ -1030,23 +1116,27 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
                 return True
             if ws_in and all(_inside(c, ws) for c in cands):
                 return True
-        if not any_rx:
-            return False
         for c in cands:
-            if pre is not None and not pre(c):
-                continue
-            if abs_rx is not None and abs_rx(c) is not None:
+            if (abs_root and c == "/") or (home_root and c == m.home) or (ws_root and c == m.workspace):
                 return True
-            if home_rx is not None:
+            if not rest or (pre is not None and not pre(c)):
+                continue
+            if c in abs_ex or (abs_rx is not None and abs_rx(c) is not None):
+                return True
+            if use_home:
                 rel = _relative_to(c, m.home)
-                if rel is not None and home_rx(rel) is not None:
+                if rel is not None and (rel in home_ex or (home_rx is not None and home_rx(rel) is not None)):
                     return True
-            if ws_rx is not None:
+            if use_ws:
                 rel = _relative_to(c, m.workspace)
-                if rel is not None and ws_rx(rel) is not None:
+                if rel is not None and (rel in ws_ex or (ws_rx is not None and ws_rx(rel) is not None)):
                     return True
         return False
 
+    # When only literal-gated checks exist, one pre-check over all of a command's resolved
+    # paths (MatchContext.joined_paths) can rule the whole set out (see _set_test).
+    if pre is not None and not (ws_in or ws_out or abs_root or home_root or ws_root):
+        test.gate = pre  # type: ignore[attr-defined]
     return test
 
 
@@ -1289,7 +1379,7 @@ def _c_args(value: Any, ctx: CompileContext) -> Predicate:
 
 
 def _c_paths(value: Any, ctx: CompileContext) -> Predicate:
-    return _set_test(value, ctx, lambda m: m.paths, _path_item_test)
+    return _set_test(value, ctx, lambda m: m.paths, _path_item_test, lambda m: m.joined_paths)
 
 
 _MODES: Mapping[str, frozenset[RedirectMode]] = {
