@@ -5,7 +5,11 @@ line, ``␤`` for a newline, ``#:`` comment lines):
 
 * ``bashlex``     bare ``bashlex.parse(cmd)`` (an exception counts as a parse; its time too)
 * ``uncached``    ``Router.decide`` with the cache disabled (``cache_size=0``): parse + evaluate
-* ``parse``       ``policy_router.shell.parse`` alone, ``evaluate`` alone (breakdown)
+* ``uncached-nt`` the same work without a trace: ``parse`` + ``Engine.evaluate(trace=False)``
+                  (what ``Router.decide`` costs when it does not ask for a trace; it never
+                  uses one)
+* ``parse``       ``policy_router.shell.parse`` alone, ``evaluate`` alone (with the engine's
+                  default trace), ``evaluate-nt`` alone without a trace (breakdown)
 * ``cached``      ``Router.decide`` on a warm cache
 * ``tree-sitter`` bare tree-sitter-bash parse, for reference
 
@@ -106,15 +110,23 @@ def main(argv: list[str] | None = None) -> int:
     def m_eval(c: str) -> None:
         engine.evaluate(parsed_cache[c], cwd=cwd, workspace=cwd)
 
+    def m_eval_nt(c: str) -> None:
+        engine.evaluate(parsed_cache[c], cwd=cwd, workspace=cwd, trace=False)
+
+    def m_uncached_nt(c: str) -> None:
+        engine.evaluate(parse(c), cwd=cwd, workspace=cwd, trace=False)
+
     def m_ts(c: str) -> None:
         ts_parser.parse(c.encode("utf-8", "surrogatepass"))
 
     measures = {
         "bashlex": m_bashlex,
         "uncached": m_uncached,
+        "uncached-nt": m_uncached_nt,
         "cached": m_cached,
         "parse": m_parse,
         "evaluate": m_eval,
+        "evaluate-nt": m_eval_nt,
         "tree-sitter": m_ts,
     }
     names = list(measures)
@@ -144,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     p90 = {n: pct(per_cmd[n], 0.9) for n in names}
     ratios = [u / b for u, b in zip(per_cmd["uncached"], per_cmd["bashlex"]) if b > 0]
     ratio = med["uncached"] / med["bashlex"]
+    ratio_nt = med["uncached-nt"] / med["bashlex"]
 
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(
@@ -156,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     for n in names:
         print(f"{n:<12} {med[n]:>10.2f} {p90[n]:>10.2f}")
     print(f"ratio uncached/bashlex (medians): {ratio:.3f}   (target <= 1.3)")
+    print(f"ratio uncached-nt/bashlex (medians): {ratio_nt:.3f}   (Router.decide without a trace)")
     print(f"median of per-command ratios:     {statistics.median(ratios):.3f}   p90 {pct(ratios, 0.9):.3f}")
     print(f"cached decide median: {med['cached']:.2f} µs   (target <= 5 µs)")
     if args.json:
-        print(json.dumps({"median_us": med, "p90_us": p90, "ratio": ratio, "n": len(cmds), "reps": args.reps}))
+        print(json.dumps({"median_us": med, "p90_us": p90, "ratio": ratio, "ratio_no_trace": ratio_nt,
+                          "n": len(cmds), "reps": args.reps}))
 
     if args.profile:
         import cProfile
