@@ -30,6 +30,7 @@ from .matchers import (
     command_features,
     compile_match,
     is_exact_name,
+    program_features,
     program_filter,
     program_patterns,
     program_verdict,
@@ -65,6 +66,8 @@ class CompiledRule:
     #: this rule's ``no_match`` and ``match`` trace events for command 0, 1, 2 ... (immutable)
     premade_no_match: tuple[TraceEvent, ...] = ()
     premade_match: tuple[TraceEvent, ...] = ()
+    #: ``needs_for(name)``: :func:`matchers.program_features` of the match object
+    needs_for: Callable[[str], int | None] | None = None
 
 
 def _exemption(unless: tuple[Any, ...], registry: Any) -> Callable[[str], int] | None:
@@ -174,6 +177,7 @@ class Engine:
                     _exemption(rule.unless, registry),
                     tuple(TraceEvent("no_match", i, rule.id) for i in range(_PREMADE)),
                     tuple(TraceEvent("match", i, rule.id, rule.decision.value) for i in range(_PREMADE)),
+                    program_features(rule.match),
                 )  # fmt: skip
             )
         if problems:
@@ -198,12 +202,12 @@ class Engine:
         # per exact name: the rules tried when not tracing, and (for tracing) every rule whose
         # program bound admits the name, each with the index of an unless object that exempts
         # every command of that program (-1: none)
-        self._by_program: dict[str, tuple[CompiledRule, ...]] = {}
-        self._traced: dict[str, tuple[tuple[CompiledRule, int], ...]] = {}
+        self._by_program: dict[str, tuple[tuple[CompiledRule, int], ...]] = {}
+        self._traced: dict[str, tuple[tuple[CompiledRule, int, int | None], ...]] = {}
         for name in exact:
             full = self._candidates_for(name)
-            self._traced[name] = full
-            self._by_program[name] = tuple(c for c, j in full if j < 0)
+            self._traced[name] = self._traced_list(name, full)
+            self._by_program[name] = self._fast_list(name, full)
         # Names that no rule lists exactly mostly get the same rules: the unbound ones and the
         # match-all globs. Only a name that some other glob, regex or exact unless pattern
         # could single out is filtered on the fly.
@@ -211,6 +215,7 @@ class Engine:
         special_patterns: list[str] = []
         for c in compiled:
             pats = list(c.programs[1]) if c.programs is not None else []
+            pats += program_patterns(c.rule.match, registry)  # any_of branches (program_features)
             for u in c.rule.unless:
                 pats += program_patterns(u, registry)
             for pat in pats:
@@ -221,7 +226,7 @@ class Engine:
         special_rx = string_matcher(special_patterns, CompileContext(registry)) if special_patterns else None
         self._special = (frozenset(special_exact), special_rx)
         generic = self._candidates_for(_GENERIC_NAME)
-        self._generic = (tuple(c for c, j in generic if j < 0), generic)
+        self._generic = (self._fast_list(_GENERIC_NAME, generic), self._traced_list(_GENERIC_NAME, generic))
         hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
         self._home = posixpath.normpath(os.path.expanduser("~"))
@@ -238,6 +243,33 @@ class Engine:
         the generic unknown name (see ``__init__``)."""
         exact, rx = self._special
         return program in exact or (rx is not None and rx(program)) or program == _GENERIC_NAME
+
+    @staticmethod
+    def _fast_list(
+        program: str, full: tuple[tuple[CompiledRule, int], ...]
+    ) -> tuple[tuple[CompiledRule, int], ...]:
+        """The untraced candidates for ``program``: not exempted, able to match a command of
+        that program, each with the feature mask such a command must have (0: none)."""
+        out = []
+        for c, j in full:
+            if j >= 0:
+                continue
+            needs = c.needs_for(program) if c.needs_for is not None else c.needs
+            if needs is None:
+                continue
+            out.append((c, needs))
+        return tuple(out)
+
+    @staticmethod
+    def _traced_list(
+        program: str, full: tuple[tuple[CompiledRule, int], ...]
+    ) -> tuple[tuple[CompiledRule, int, int | None], ...]:
+        """The traced candidates for ``program``: every rule with its exempting unless index
+        (-1: none) and the feature mask a command of that program needs (None: the rule
+        cannot match it)."""
+        return tuple(
+            (c, j, c.needs_for(program) if c.needs_for is not None else c.needs) for c, j in full
+        )
 
     def _candidates_for(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
         """Every rule whose program bound admits ``program``, in policy order, each with the
@@ -265,22 +297,29 @@ class Engine:
         Everything is precomputed at construction except for names that no rule lists but
         some glob could single out; those are filtered on the fly (nothing is cached, so
         evaluation never mutates the engine)."""
+        return tuple(c for c, _ in self._fast_candidates(program))
+
+    def _fast_candidates(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
+        """:meth:`candidates` with the feature mask each rule needs for ``program``."""
         hit = self._by_program.get(program)
         if hit is None:
             if not self._is_special(program):
                 return self._generic[0]
-            hit = tuple(c for c, j in self._candidates_for(program) if j < 0)
+            hit = self._fast_list(program, self._candidates_for(program))
         return hit
 
     def traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
         """Every rule whose program bound admits ``program`` (exempted ones too), each with
         the index of the ``unless`` object that exempts every command of ``program``, or -1.
         Used when tracing, so that the trace names exempted rules too."""
+        return tuple((c, j) for c, j, _ in self._traced_candidates(program))
+
+    def _traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int, int | None], ...]:
         hit = self._traced.get(program)
         if hit is None:
             if not self._is_special(program):
                 return self._generic[1]
-            hit = self._candidates_for(program)
+            hit = self._traced_list(program, self._candidates_for(program))
         return hit
 
     # ----------------------------------------------------------------------------------------
@@ -315,12 +354,12 @@ class Engine:
             if events is None:
                 rules: Any = by_program.get(program)
                 if rules is None:
-                    rules = self.candidates(program)
+                    rules = self._fast_candidates(program)
                 decide = self._decide_command
             else:
                 rules = traced.get(program)
                 if rules is None:
-                    rules = self.traced_candidates(program)
+                    rules = self._traced_candidates(program)
                 decide = self._decide_traced
                 enter = self._enter.get(program)
                 events.append(enter[i] if enter is not None and i < _PREMADE else TraceEvent("enter", i, None, program))
@@ -377,7 +416,7 @@ class Engine:
         i: int,
         cmd: Any,
         ctx: MatchContext,
-        rules: tuple[CompiledRule, ...],
+        rules: tuple[tuple[CompiledRule, int], ...],
         events: None = None,
     ) -> list[RuleMatch]:
         """Every rule of ``rules`` that applies to command ``i`` (its match holds and no
@@ -386,8 +425,7 @@ class Engine:
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = command_features(cmd)
-        for cr in rules:
-            needs = cr.needs
+        for cr, needs in rules:
             if (needs and not needs & features) or not cr.match(cmd, ctx):
                 continue
             for u in cr.unless:
@@ -404,7 +442,7 @@ class Engine:
         i: int,
         cmd: Any,
         ctx: MatchContext,
-        rules: tuple[tuple[CompiledRule, int], ...],
+        rules: tuple[tuple[CompiledRule, int, int | None], ...],
         events: list[TraceEvent],
     ) -> list[RuleMatch]:
         """:meth:`_decide_command` with trace events: ``unless`` for a rule exempted for the
@@ -414,12 +452,12 @@ class Engine:
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = command_features(cmd)
-        for cr, exempt in rules:
+        for cr, exempt, needs in rules:
             if exempt >= 0:
                 if cr.programs is not None:
                     events.append(TraceEvent("unless", i, cr.rule.id, f"unless[{exempt}] holds"))
                 continue
-            if (cr.needs and not cr.needs & features) or not cr.match(cmd, ctx):
+            if needs is None or (needs and not needs & features) or not cr.match(cmd, ctx):
                 if cr.programs is not None:
                     events.append(cr.premade_no_match[i] if i < _PREMADE else TraceEvent("no_match", i, cr.rule.id))
                 continue

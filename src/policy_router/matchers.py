@@ -43,6 +43,7 @@ __all__ = [
     "program_patterns",
     "command_features",
     "required_features",
+    "program_features",
     "policy_router_register_matchers",
 ]
 
@@ -1330,6 +1331,55 @@ def required_features(match: Mapping[str, Any]) -> int:
         if req and (not best or _rank_req(req) < _rank_req(best)):
             best = req
     return best
+
+
+def _best_req(reqs: Iterable[int]) -> int:
+    best = 0
+    for req in reqs:
+        if req and (not best or _rank_req(req) < _rank_req(best)):
+            best = req
+    return best
+
+
+def program_features(match: Mapping[str, Any]) -> Callable[[str], int | None]:
+    """Like :func:`required_features`, per program name: ``needs(name)`` is the feature mask
+    a command with program ``name`` must meet (0: none), or None when the object cannot hold
+    for that program at all. Branches of a top-level ``any_of`` whose program bound (see
+    :func:`program_filter`) excludes the name are dropped first, so ``any_of: [{program: [export],
+    args: …}, {assignments: …}]`` needs assignments for every program but ``export``."""
+    branches = match.get("any_of") if isinstance(match, Mapping) else None
+    if not branches or not isinstance(branches, (list, tuple)):
+        const = required_features(match)
+        return lambda name: const
+    others = [_key_features(k, v) for k, v in match.items() if k != "any_of"]
+    parts: list[tuple[Callable[[str], bool] | None, int]] = []
+    for b in branches:
+        f = program_filter(b) if isinstance(b, Mapping) else None
+        req = required_features(b) if isinstance(b, Mapping) else 0
+        if f is None:
+            parts.append((None, req))
+        else:
+            exact, globs = f
+            glob_test = string_matcher(globs, CompileContext(None)) if globs else None  # type: ignore[arg-type]
+            parts.append((_admits(exact, glob_test), req))
+
+    def needs(name: str) -> int | None:
+        live = [req for admits, req in parts if admits is None or admits(name)]
+        if not live:
+            return None
+        any_req = 0
+        if all(live):
+            for r in live:
+                any_req |= r
+        return _best_req([*others, any_req])
+
+    return needs
+
+
+def _admits(exact: frozenset[str], glob_test: Callable[[str], bool] | None) -> Callable[[str], bool]:
+    if glob_test is None:
+        return exact.__contains__
+    return lambda name: name in exact or glob_test(name)
 
 
 def _rank_req(req: int) -> tuple[int, int]:

@@ -112,3 +112,25 @@ def test_trace_still_names_exempted_rules() -> None:
         ("match", "cat-local", "local"),
         ("decision", None, "local -> local (mode auto)"),
     ]
+
+
+def test_per_program_needs_are_sound(engine: Engine) -> None:
+    """Whenever a rule's match holds for a command, the feature mask the index gives that
+    rule for the command's program is met (and the rule is a candidate at all)."""
+    from policy_router.matchers import LineState, command_features
+
+    checked = 0
+    for cmd_text, cwd, ws in LINES:
+        parsed = parse(cmd_text)
+        line = LineState(parsed, cwd=cwd or WS, workspace=ws or cwd or WS, home=HOME)
+        for i, cmd in enumerate(parsed.commands):
+            ctx = line.context(i)
+            features = command_features(cmd)
+            for cr in engine.rules:
+                if not cr.match(cmd, ctx):
+                    continue
+                needs = cr.needs_for(cmd.program) if cr.needs_for is not None else cr.needs
+                assert needs is not None, (cr.rule.id, cmd_text)
+                assert not needs or needs & features, (cr.rule.id, cmd_text, needs, features)
+                checked += 1
+    assert checked > 1000

@@ -17,10 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policy_router.matchers import (
+    F_ARGS,
+    F_ASSIGN,
+    F_MARKERS,
+    F_REDIRECTS,
     CompileContext,
     LineState,
     compile_match,
     literal_test,
+    program_features,
     program_verdict,
     required_literals,
     trie_regex,
@@ -146,3 +151,20 @@ def test_program_verdict_agrees_with_the_compiled_match(program: str, args: tupl
 def test_trie_regex_is_containment(lits: list[str], text: str) -> None:
     assert (re.search(trie_regex(lits), text) is not None) == any(x in text for x in lits)
     assert literal_test(lits)(text) == any(x in text for x in lits)
+
+
+@pytest.mark.parametrize(
+    "match, program, expected",
+    [
+        ({"redirects": {"mode": "write"}}, "ls", F_REDIRECTS),
+        ({"any_of": [{"program": ["export"], "args": {"any": ["x"]}}, {"assignments": ["PATH"]}]}, "ls", F_ASSIGN),
+        ({"any_of": [{"program": ["export"], "args": {"any": ["x"]}}, {"assignments": ["PATH"]}]}, "export",
+         F_ARGS | F_ASSIGN),
+        ({"any_of": [{"program": ["py*"]}, {"markers": {"any": ["code_execution"]}}]}, "python3", 0),
+        ({"any_of": [{"program": ["py*"]}, {"markers": {"any": ["code_execution"]}}]}, "ls", F_MARKERS),
+        ({"any_of": [{"program": ["a"]}, {"program": ["b"]}]}, "c", None),
+        ({"program": ["x"], "any_of": [{"program": ["a"]}, {"args": {"any": ["y"]}}]}, "x", F_ARGS),
+    ],
+)
+def test_program_features(match: dict, program: str, expected: int | None) -> None:
+    assert program_features(freeze(match))(program) == expected
