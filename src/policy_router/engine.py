@@ -424,7 +424,7 @@ class Engine:
         it carries a dynamic marker that no applying rule names. The untraced path."""
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
-        features = command_features(cmd)
+        features = ctx.features
         for cr, needs in rules:
             if (needs and not needs & features) or not cr.match(cmd, ctx):
                 continue
@@ -451,7 +451,7 @@ class Engine:
         ``default``, ``dynamic``."""
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
-        features = command_features(cmd)
+        features = ctx.features
         for cr, exempt, needs in rules:
             if exempt >= 0:
                 if cr.programs is not None:

@@ -420,7 +420,7 @@ class MatchContext:
     ``index`` (of the command in ``line.commands``) and cached facts about the command."""
 
     __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds", "_joined",
-                 "_joined_paths")
+                 "_joined_paths", "_features")
 
     def __init__(self, line: LineState, index: int, cwd: str | None = None):
         self.line = line
@@ -435,6 +435,14 @@ class MatchContext:
         self._paths: tuple[PathInfo, ...] | None = None
         self._joined: str | None = None
         self._joined_paths: str | None = None
+        self._features = -1
+
+    @property
+    def features(self) -> int:
+        """:func:`command_features` of the command (bitmask of what it has)."""
+        if self._features < 0:
+            self._features = command_features(self.command)
+        return self._features
 
     @property
     def joined_paths(self) -> str:
@@ -1559,24 +1567,41 @@ def _c_line(value: Any, ctx: CompileContext) -> Predicate:
 
 def _c_any_of(value: Any, ctx: CompileContext) -> Predicate:
     """Branches bounded to exact program names (see :func:`program_filter`) are only tried
-    for those programs; the others are tried for every command."""
+    for those programs, branches bounded by globs only for names the globs match, and a
+    branch is skipped when the command lacks every feature it needs (see
+    :func:`required_features`); the others are tried for every command."""
     branches = _as_list(value)
     inners = tuple(ctx.compile_match(v, i) for i, v in enumerate(branches))
     filters = [program_filter(b) if isinstance(b, Mapping) else None for b in branches]
-    always = tuple(p for p, f in zip(inners, filters) if f is None or f[1])
-    by_name: dict[str, list[Predicate]] = {}
-    for p, f in zip(inners, filters):
+    needs = [required_features(b) if isinstance(b, Mapping) else 0 for b in branches]
+    guards = [
+        string_matcher(f[1], CompileContext(ctx.registry)) if f is not None and f[1] else None
+        for f in filters
+    ]
+    # for a name that no branch lists exactly: unbounded branches, and glob-bounded ones
+    # behind their glob test
+    always = tuple(
+        (p, n, g) for p, f, n, g in zip(inners, filters, needs, guards) if f is None or f[1]
+    )
+    by_name: dict[str, list[tuple[Predicate, int, Any]]] = {}
+    for f in filters:
         if f is not None:
             for name in f[0]:
                 by_name.setdefault(name, [])
-    for p, f in zip(inners, filters):
+    for p, f, n in zip(inners, filters, needs):
         for name in by_name:
             if f is None or f[1] or name in f[0]:
-                by_name[name].append(p)
+                by_name[name].append((p, n, None))
     table = {k: tuple(v) for k, v in by_name.items()}
 
     def pred(command: Command, m: Any) -> bool:
-        for p in table.get(command.program, always):
+        program = command.program
+        features = m.features
+        for p, n, guard in table.get(program, always):
+            if n and not n & features:
+                continue
+            if guard is not None and not guard(program):
+                continue
             if p(command, m):
                 return True
         return False
