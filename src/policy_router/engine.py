@@ -68,6 +68,9 @@ class CompiledRule:
     premade_match: tuple[TraceEvent, ...] = ()
     #: ``needs_for(name)``: :func:`matchers.program_features` of the match object
     needs_for: Callable[[str], int | None] | None = None
+    #: ``unless_for(name)``: the compiled unless objects that can hold for a command of
+    #: program ``name`` (those whose program bound admits it), in order
+    unless_for: Callable[[str], tuple[Predicate, ...]] | None = None
 
 
 def _exemption(unless: tuple[Any, ...], registry: Any) -> Callable[[str], int] | None:
@@ -85,6 +88,32 @@ def _exemption(unless: tuple[Any, ...], registry: Any) -> Callable[[str], int] |
         return -1
 
     return exempt
+
+
+def _unless_filter(
+    raw: tuple[Any, ...], compiled: tuple[Predicate, ...]
+) -> Callable[[str], tuple[Predicate, ...]] | None:
+    """``unless_for(name)``: the compiled unless objects whose program bound (see
+    :func:`program_filter`) admits ``name``; the others cannot hold for such a command."""
+    if not raw:
+        return None
+    parts = []
+    for obj, pred in zip(raw, compiled):
+        f = program_filter(obj) if hasattr(obj, "get") else None
+        if f is None:
+            parts.append((pred, None, None))
+        else:
+            glob = string_matcher(f[1], CompileContext(None)) if f[1] else None  # type: ignore[arg-type]
+            parts.append((pred, f[0], glob))
+    if all(e is None for _, e, _ in parts):
+        return None
+
+    def unless_for(name: str) -> tuple[Predicate, ...]:
+        return tuple(
+            p for p, exact, glob in parts if exact is None or name in exact or (glob is not None and glob(name))
+        )
+
+    return unless_for
 
 
 def _explicit_markers(rule: Rule) -> frozenset[Marker]:
@@ -178,6 +207,7 @@ class Engine:
                     tuple(TraceEvent("no_match", i, rule.id) for i in range(_PREMADE)),
                     tuple(TraceEvent("match", i, rule.id, rule.decision.value) for i in range(_PREMADE)),
                     program_features(rule.match),
+                    _unless_filter(rule.unless, unless),
                 )  # fmt: skip
             )
         if problems:
@@ -247,9 +277,10 @@ class Engine:
     @staticmethod
     def _fast_list(
         program: str, full: tuple[tuple[CompiledRule, int], ...]
-    ) -> tuple[tuple[CompiledRule, int], ...]:
+    ) -> tuple[tuple[CompiledRule, int, tuple[Predicate, ...]], ...]:
         """The untraced candidates for ``program``: not exempted, able to match a command of
-        that program, each with the feature mask such a command must have (0: none)."""
+        that program, each with the feature mask such a command must have (0: none) and the
+        unless objects that can hold for it."""
         out = []
         for c, j in full:
             if j >= 0:
@@ -257,7 +288,7 @@ class Engine:
             needs = c.needs_for(program) if c.needs_for is not None else c.needs
             if needs is None:
                 continue
-            out.append((c, needs))
+            out.append((c, needs, c.unless_for(program) if c.unless_for is not None else c.unless))
         return tuple(out)
 
     @staticmethod
@@ -297,9 +328,9 @@ class Engine:
         Everything is precomputed at construction except for names that no rule lists but
         some glob could single out; those are filtered on the fly (nothing is cached, so
         evaluation never mutates the engine)."""
-        return tuple(c for c, _ in self._fast_candidates(program))
+        return tuple(c for c, _, _ in self._fast_candidates(program))
 
-    def _fast_candidates(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
+    def _fast_candidates(self, program: str) -> tuple[tuple[CompiledRule, int, tuple[Predicate, ...]], ...]:
         """:meth:`candidates` with the feature mask each rule needs for ``program``."""
         hit = self._by_program.get(program)
         if hit is None:
@@ -416,7 +447,7 @@ class Engine:
         i: int,
         cmd: Any,
         ctx: MatchContext,
-        rules: tuple[tuple[CompiledRule, int], ...],
+        rules: tuple[tuple[CompiledRule, int, tuple[Predicate, ...]], ...],
         events: None = None,
     ) -> list[RuleMatch]:
         """Every rule of ``rules`` that applies to command ``i`` (its match holds and no
@@ -425,10 +456,10 @@ class Engine:
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = ctx.features
-        for cr, needs in rules:
+        for cr, needs, unless in rules:
             if (needs and not needs & features) or not cr.match(cmd, ctx):
                 continue
-            for u in cr.unless:
+            for u in unless:
                 if u(cmd, ctx):
                     break
             else:

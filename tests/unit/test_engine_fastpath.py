@@ -116,7 +116,8 @@ def test_trace_still_names_exempted_rules() -> None:
 
 def test_per_program_needs_are_sound(engine: Engine) -> None:
     """Whenever a rule's match holds for a command, the feature mask the index gives that
-    rule for the command's program is met (and the rule is a candidate at all)."""
+    rule for the command's program is met (and the rule is a candidate at all); whenever one
+    of its unless objects holds, the index keeps that object for the program."""
     from policy_router.matchers import LineState, command_features
 
     checked = 0
@@ -127,6 +128,9 @@ def test_per_program_needs_are_sound(engine: Engine) -> None:
             ctx = line.context(i)
             features = command_features(cmd)
             for cr in engine.rules:
+                kept = cr.unless_for(cmd.program) if cr.unless_for is not None else cr.unless
+                for u in cr.unless:
+                    assert not u(cmd, ctx) or u in kept, (cr.rule.id, cmd_text)
                 if not cr.match(cmd, ctx):
                     continue
                 needs = cr.needs_for(cmd.program) if cr.needs_for is not None else cr.needs
