@@ -277,10 +277,10 @@ class Engine:
     @staticmethod
     def _fast_list(
         program: str, full: tuple[tuple[CompiledRule, int], ...]
-    ) -> tuple[tuple[CompiledRule, int, tuple[Predicate, ...]], ...]:
+    ) -> tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...]:
         """The untraced candidates for ``program``: not exempted, able to match a command of
-        that program, each with the feature mask such a command must have (0: none) and the
-        unless objects that can hold for it."""
+        that program, as ``(match predicate, feature mask such a command must have (0: none),
+        the unless objects that can hold for it, the rule)``."""
         out = []
         for c, j in full:
             if j >= 0:
@@ -288,7 +288,7 @@ class Engine:
             needs = c.needs_for(program) if c.needs_for is not None else c.needs
             if needs is None:
                 continue
-            out.append((c, needs, c.unless_for(program) if c.unless_for is not None else c.unless))
+            out.append((c.match, needs, c.unless_for(program) if c.unless_for is not None else c.unless, c))
         return tuple(out)
 
     @staticmethod
@@ -328,9 +328,11 @@ class Engine:
         Everything is precomputed at construction except for names that no rule lists but
         some glob could single out; those are filtered on the fly (nothing is cached, so
         evaluation never mutates the engine)."""
-        return tuple(c for c, _, _ in self._fast_candidates(program))
+        return tuple(c for _, _, _, c in self._fast_candidates(program))
 
-    def _fast_candidates(self, program: str) -> tuple[tuple[CompiledRule, int, tuple[Predicate, ...]], ...]:
+    def _fast_candidates(
+        self, program: str
+    ) -> tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...]:
         """:meth:`candidates` with the feature mask each rule needs for ``program``."""
         hit = self._by_program.get(program)
         if hit is None:
@@ -447,7 +449,7 @@ class Engine:
         i: int,
         cmd: Any,
         ctx: MatchContext,
-        rules: tuple[tuple[CompiledRule, int, tuple[Predicate, ...]], ...],
+        rules: tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...],
         events: None = None,
     ) -> list[RuleMatch]:
         """Every rule of ``rules`` that applies to command ``i`` (its match holds and no
@@ -456,8 +458,8 @@ class Engine:
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = ctx.features
-        for cr, needs, unless in rules:
-            if (needs and not needs & features) or not cr.match(cmd, ctx):
+        for match, needs, unless, cr in rules:
+            if (needs and not needs & features) or not match(cmd, ctx):
                 continue
             for u in unless:
                 if u(cmd, ctx):
