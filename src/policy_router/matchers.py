@@ -420,7 +420,7 @@ class MatchContext:
     ``index`` (of the command in ``line.commands``) and cached facts about the command."""
 
     __slots__ = ("line", "index", "command", "args", "_flags", "_subwords", "_paths", "_cwds", "_joined",
-                 "_joined_paths", "_features")
+                 "_joined_paths", "_features", "_path_cands")
 
     def __init__(self, line: LineState, index: int, cwd: str | None = None):
         self.line = line
@@ -435,6 +435,7 @@ class MatchContext:
         self._paths: tuple[PathInfo, ...] | None = None
         self._joined: str | None = None
         self._joined_paths: str | None = None
+        self._path_cands: tuple[tuple[str, ...], ...] | None = None
         self._features = -1
 
     @property
@@ -449,7 +450,7 @@ class MatchContext:
         """Every candidate of every resolved path (:attr:`paths`) joined by NUL, for literal
         pre-checks."""
         if self._joined_paths is None:
-            self._joined_paths = "\0".join([c for info in self.paths for c in info.candidates])
+            self._joined_paths = "\0".join([c for cands in self.path_candidates for c in cands])
         return self._joined_paths
 
     @property
@@ -483,32 +484,36 @@ class MatchContext:
     def resolve(self, text: str, raw: str | None = None, dynamic: bool = False) -> PathInfo:
         """Resolve a word as a path: ``~``/``$HOME`` expand, relative paths join the working
         directory candidates, ``..`` is normalised. Unknown -> ``PathInfo(())``."""
-        st = _static_path_text(text, text if raw is None else raw, dynamic, self.line.home)
+        return PathInfo(self._resolve(text, text if raw is None else raw, dynamic))
+
+    def _resolve(self, text: str, raw: str, dynamic: bool) -> tuple[str, ...]:
+        """:meth:`resolve` as the tuple of candidates (empty: unknown)."""
+        st = _static_path_text(text, raw, dynamic, self.line.home)
         if st is None:
-            return PathInfo(())
+            return ()
         t, pwd = st
         if pwd:
             t = t[len("\0PWD") :].lstrip("/") or "."
         elif t.startswith("/"):
-            return PathInfo((posixpath.normpath(t) if t != "//" else "/",))
+            return (posixpath.normpath(t) if t != "//" else "/",)
         cands = self.cwd_candidates
         if not cands:
-            return PathInfo(())
+            return ()
         if len(cands) == 1:
             c = cands[0]
             if t and "//" not in t and t[-1] != "/" and "/." not in "/" + t:
                 # nothing to normalise: no ".", "..", empty or trailing component
-                return PathInfo((c + "/" + t if c != "/" else "/" + t,))
-            return PathInfo((posixpath.normpath(posixpath.join(c, t)),))
-        return PathInfo(tuple(dict.fromkeys(posixpath.normpath(posixpath.join(c, t)) for c in cands)))
+                return (c + "/" + t if c != "/" else "/" + t,)
+            return (posixpath.normpath(posixpath.join(c, t)),)
+        return tuple(dict.fromkeys(posixpath.normpath(posixpath.join(c, t)) for c in cands))
 
     @property
-    def paths(self) -> tuple[PathInfo, ...]:
-        """Every non-flag argument (and the value of ``--opt=value``) resolved as a path."""
-        if self._paths is None:
-            out: list[PathInfo] = []
+    def path_candidates(self) -> tuple[tuple[str, ...], ...]:
+        """For every path argument (see :attr:`paths`), its candidates (empty: unknown)."""
+        if self._path_cands is None:
+            out: list[tuple[str, ...]] = []
             after_dd = False
-            resolve = self.resolve
+            resolve = self._resolve
             cands: tuple[str, ...] | None = None
             for w in self.command.argv[1:]:
                 t = w.text
@@ -527,17 +532,24 @@ class MatchContext:
                 if not w.dynamic and w.raw[:1] != "~" and "//" not in t and "/." not in t and t[-1] != "/":
                     # static text with nothing to normalise
                     if t[0] == "/":
-                        out.append(PathInfo((t,)))
+                        out.append((t,))
                         continue
                     if t[0] != ".":
                         if cands is None:
                             cands = self.cwd_candidates
                         if len(cands) == 1:
                             c = cands[0]
-                            out.append(PathInfo((c + "/" + t if c != "/" else "/" + t,)))
+                            out.append((c + "/" + t if c != "/" else "/" + t,))
                             continue
                 out.append(resolve(t, w.raw, w.dynamic))
-            self._paths = tuple(out)
+            self._path_cands = tuple(out)
+        return self._path_cands
+
+    @property
+    def paths(self) -> tuple[PathInfo, ...]:
+        """Every non-flag argument (and the value of ``--opt=value``) resolved as a path."""
+        if self._paths is None:
+            self._paths = tuple([PathInfo(c) for c in self.path_candidates])
         return self._paths
 
     @property
