@@ -411,13 +411,16 @@ class Engine:
                             matches.append(m)
             else:
                 matches = decide(i, cmd, line.context(i), rules, events)
-            decision = _strictest(matches)
+            decision = matches[0].decision if len(matches) == 1 else _strictest(matches)
             if _RANK[decision] > worst:
                 worst = _RANK[decision]
             verdicts.append(CommandVerdict(cmd, decision, tuple(matches)))
             all_matches += matches
 
-        line_matches = self._line_matches(parsed, bool(verdicts))
+        if verdicts and parsed.parsed and not parsed.markers:
+            line_matches: list[RuleMatch] = []
+        else:
+            line_matches = self._line_matches(parsed, bool(verdicts))
         if line_matches:
             if events is not None:
                 for m in line_matches:
@@ -468,6 +471,8 @@ class Engine:
                 matches.append(cr.premade[i] if i < _PREMADE else _rule_match(cr, i))
                 if cr.explicit_markers:
                     allowed = allowed | cr.explicit_markers
+        if matches and not cmd.markers:
+            return matches
         return self._finish(i, cmd, matches, allowed, None)
 
     def _decide_traced(
@@ -601,7 +606,10 @@ class Engine:
         events: list[TraceEvent] | None,
     ) -> Evaluation:
         deciding = tuple([m for m in all_matches if m.decision is policy_decision])
-        decision = mode.apply(policy_decision)
+        if mode is Mode.AUTO or policy_decision is Decision.DENY:
+            decision = policy_decision
+        else:
+            decision = mode.apply(policy_decision)
         profile: str | None = None
         if decision is Decision.SANDBOX:
             for m in deciding:
