@@ -19,7 +19,7 @@ may only be *stricter* than the setting (order local < auto < sandbox) — a loo
 :class:`ConfigError`, so a caller (an agent) cannot talk its way out of the sandbox.
 
 Thread safety: ``decide``/``run`` may be called from any number of threads. Decisions are
-cached in a bounded LRU keyed by ``(cmd, cwd, workspace, mode)``.
+cached in a bounded LRU keyed by ``(cmd, cwd, workspace, mode, trace)``.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Router:
         if parser is None:
             from .shell import parse as parser
         self._parse = parser
-        self._cache: OrderedDict[tuple[str, str, str, Mode], Evaluation] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str, Mode, bool], Evaluation] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_size = self.settings.cache_size
         self.audit: AuditLog | None = AuditLog(self.settings.audit_log) if self.settings.audit_log else None
@@ -155,14 +155,16 @@ class Router:
     def _workspace(self, cwd: str) -> str:
         return self.settings.workspace or cwd
 
-    def _decide(self, cmd: str, cwd: str | None, mode: Mode | str | None) -> tuple[Evaluation, str, str]:
+    def _decide(
+        self, cmd: str, cwd: str | None, mode: Mode | str | None, trace: bool = False
+    ) -> tuple[Evaluation, str, str]:
         if cwd is None:
             cwd = os.getcwd()
         elif not cwd.startswith("/"):
             cwd = os.path.abspath(cwd)
         m = self._effective_mode(mode)
         workspace = self.settings.workspace or cwd
-        key = (cmd, cwd, workspace, m)
+        key = (cmd, cwd, workspace, m, trace)
         if self._cache_size:
             with self._cache_lock:
                 ev = self._cache.get(key)
@@ -172,7 +174,7 @@ class Router:
         if not isinstance(cmd, str):
             raise ConfigError(f"cmd must be a string (got {type(cmd).__name__})")
         parsed = self._parse(cmd)
-        ev = self.engine.evaluate(parsed, mode=m, cwd=cwd, workspace=workspace)
+        ev = self.engine.evaluate(parsed, mode=m, cwd=cwd, workspace=workspace, trace=trace)
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = ev
@@ -180,9 +182,15 @@ class Router:
                     self._cache.popitem(last=False)
         return ev, cwd, workspace
 
-    def decide(self, cmd: str, cwd: str | None = None, mode: Mode | str | None = None) -> Evaluation:
-        """The Evaluation of ``cmd`` (thread-safe, cached). Writes a ``decision`` audit record."""
-        ev, cwd_, _ = self._decide(cmd, cwd, mode)
+    def decide(
+        self, cmd: str, cwd: str | None = None, mode: Mode | str | None = None, *, trace: bool = False
+    ) -> Evaluation:
+        """The Evaluation of ``cmd`` (thread-safe, cached). Writes a ``decision`` audit record.
+
+        ``trace=True`` also records the evaluation's trace events (what ``explain --trace``
+        shows); it costs time, so the hot path leaves it off. Matches, deciding rules and
+        locations are present either way."""
+        ev, cwd_, _ = self._decide(cmd, cwd, mode, trace)
         if self.audit is not None:
             self.audit.write(make_record("decision", cmd, cwd=cwd_, evaluation=ev))
         return ev
