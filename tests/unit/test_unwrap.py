@@ -59,11 +59,11 @@ WRAPPER_CASES = [
     ("setsid -c -f -w rm a", wrapped("setsid", ["setsid", "-c", "-f", "-w", "rm", "a"], ["rm", "a"], "setsid")),
     ("flock -x -w 5 /tmp/l rm a", wrapped("flock", ["flock", "-x", "-w", "5", "/tmp/l", "rm", "a"], ["rm", "a"], "flock")),
     ("watch -x -n 2 rm a", wrapped("watch", ["watch", "-x", "-n", "2", "rm", "a"], ["rm", "a"], "watch")),
-    ("xargs rm -f", wrapped("xargs", ["xargs", "rm", "-f"], ["rm", "-f"], "xargs")),
+    ("xargs rm -f", wrapped("xargs", ["xargs", "rm", "-f"], ["rm", "-f"], "xargs", marks=[M.EXTRA_ARGS])),
     ("xargs -0 -I {} -n 1 -P 4 -L 2 -d , -a list -E END -s 100 rm {}",
-     wrapped("xargs", ["xargs", "-0", "-I", "{}", "-n", "1", "-P", "4", "-L", "2", "-d", ",", "-a", "list", "-E", "END", "-s", "100", "rm", "{}"], ["rm", "{}"], "xargs")),
-    ("xargs -i -r rm", wrapped("xargs", ["xargs", "-i", "-r", "rm"], ["rm"], "xargs")),
-    ("xargs -n1", wrapped("xargs", ["xargs", "-n1"], ["echo"], "xargs")),
+     wrapped("xargs", ["xargs", "-0", "-I", "{}", "-n", "1", "-P", "4", "-L", "2", "-d", ",", "-a", "list", "-E", "END", "-s", "100", "rm", "{}"], ["rm", "{}"], "xargs", marks=[M.EXTRA_ARGS])),
+    ("xargs -i -r rm", wrapped("xargs", ["xargs", "-i", "-r", "rm"], ["rm"], "xargs", marks=[M.EXTRA_ARGS])),
+    ("xargs -n1", wrapped("xargs", ["xargs", "-n1"], ["echo"], "xargs", marks=[M.EXTRA_ARGS])),
     ("chroot /mnt rm a", wrapped("chroot", ["chroot", "/mnt", "rm", "a"], ["rm", "a"], "chroot")),
     ("chroot --userspec=u:g /mnt rm a", wrapped("chroot", ["chroot", "--userspec=u:g", "/mnt", "rm", "a"], ["rm", "a"], "chroot")),
     ("unshare -r -n --mount rm a", wrapped("unshare", ["unshare", "-r", "-n", "--mount", "rm", "a"], ["rm", "a"], "unshare")),
@@ -159,10 +159,10 @@ def test_find_exec_clauses() -> None:
     line = parse("find . -name '*.tmp' -exec rm -f {} \\; -o -execdir mv {} /t + -ok cat {} \\; -okdir ls \\; -delete")
     assert rows(line) == [
         R("find", list(line.commands[0].argv_text), (), [M.WRAPPER]),
-        R("rm", ["rm", "-f", "{}"], W, (), ["find -exec"], 0),
-        R("mv", ["mv", "{}", "/t"], W, (), ["find -execdir"], 0),
-        R("cat", ["cat", "{}"], W, (), ["find -ok"], 0),
-        R("ls", ["ls"], W, (), ["find -okdir"], 0),
+        R("rm", ["rm", "-f", "{}"], W, [M.EXTRA_ARGS], ["find -exec"], 0),
+        R("mv", ["mv", "{}", "/t"], W, [M.EXTRA_ARGS], ["find -execdir"], 0),
+        R("cat", ["cat", "{}"], W, [M.EXTRA_ARGS], ["find -ok"], 0),
+        R("ls", ["ls"], W, [M.EXTRA_ARGS], ["find -okdir"], 0),
     ]
 
 
@@ -237,7 +237,7 @@ NESTED = [
     ("find . | xargs sh -c 'rm \"$@\"' _", [
         R("find", ["find", "."]),
         R("xargs", ["xargs", "sh", "-c", 'rm "$@"', "_"], (), [M.WRAPPER]),
-        R("sh", ["sh", "-c", 'rm "$@"', "_"], W, [M.NESTED_SHELL], ["xargs"], 1),
+        R("sh", ["sh", "-c", 'rm "$@"', "_"], W, [M.NESTED_SHELL, M.EXTRA_ARGS], ["xargs"], 1),
         R("rm", ["rm", "$@"], W + N, (), ["xargs", "sh -c"], 2),
     ]),
     ("bash -c 'if'", [R("bash", ["bash", "-c", "if"], (), [M.NESTED_SHELL, M.PARSE_ERROR])]),

@@ -172,12 +172,14 @@ class Marker(str, Enum):
     TOO_LARGE = "too_large"  # input over the size cap
     TOO_DEEP = "too_deep"  # nesting deeper than the depth cap
     PARSE_ERROR = "parse_error"  # neither parser could parse (this part of) the line
+    HOME_CHANGED = "home_changed"  # uses ~ / $HOME after the line may have assigned HOME
     # informational markers (not dynamic by themselves; policies decide)
     CODE_EXECUTION = "code_execution"  # python -c, perl -e, node -e, data piped into an interpreter
     NESTED_SHELL = "nested_shell"  # bash -c / sh <<EOF / | sh whose text was re-parsed
     PATH_PROGRAM = "path_program"  # program given by a path outside the system bin dirs (./rm)
     WRAPPER = "wrapper"  # this command is a wrapper whose inner command was unwrapped
     FUNCTION_CALL = "function_call"  # name of a function defined in the same line
+    EXTRA_ARGS = "extra_args"  # xargs / find -exec inner command: more arguments come at run time
 
     def __str__(self) -> str:
         return self.value
@@ -195,6 +197,7 @@ DYNAMIC_MARKERS: frozenset[Marker] = frozenset(
         Marker.TOO_LARGE,
         Marker.TOO_DEEP,
         Marker.PARSE_ERROR,
+        Marker.HOME_CHANGED,
     }
 )
 

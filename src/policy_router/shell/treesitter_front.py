@@ -371,6 +371,8 @@ class _Walker:
             redirs.extend(extra[0])
             argv.extend(extra[1])
             argv.sort(key=_start)
+        if argv:
+            argv[0] = self.brace_name(argv[0])
         if len(argv) > 1:
             argv = self.join_continuations(argv)
         for part_argv, part_assigns, part_redirs, part_pipe in self.split_at_newlines(argv, assigns, redirs, pipe):
@@ -384,6 +386,17 @@ class _Walker:
             self.visit(c, ctx, None, inh, depth)
 
     # -- repairs of known tree-sitter-bash misparses --------------------------------------
+    def brace_name(self, w: Word) -> Word:
+        """tree-sitter-bash rejects a brace expansion as command name (``{rm,-rf,~}``) and its
+        error recovery starts the word after the ``{``. Give the word its ``{`` back (bash
+        reads ``{rm,-rf,~}`` as one word) and flag the tree as suspect."""
+        a, b = w.span
+        src = self.src
+        if a and src[a - 1] == "{" and (a == 1 or src[a - 2] in " \t\n;&|()") and "}" in w.raw:
+            self.suspect("brace expansion in a command name", a - 1)
+            return make_word(src[a - 1 : b], (a - 1, b))
+        return w
+
     def join_continuations(self, argv: list[Word]) -> list[Word]:
         """bash deletes backslash-newline before splitting words; tree-sitter splits
         ``r\\<newline>m`` into ``r`` and ``m``. Re-join words separated only by it."""

@@ -159,7 +159,7 @@ _INLINE_CODE = {  # interpreter -> option letters that carry inline code
 _INTERPRETERS_STDIN = frozenset({"perl", "ruby", "node", "nodejs", "php", "lua", "Rscript", "osascript", "irb", "tclsh", "wish", "guile", "R"})
 
 
-_HANDLED = frozenset(SHELLS | WRAPPERS | _AWK | _INLINE_CODE.keys() | _INTERPRETERS_STDIN | {"eval", "source", "."})
+_HANDLED = frozenset(SHELLS | WRAPPERS | _AWK | _INLINE_CODE.keys() | _INTERPRETERS_STDIN | {"eval", "source", ".", "trap", "alias"})
 
 
 def _base(cmd: Command) -> str:
@@ -167,7 +167,14 @@ def _base(cmd: Command) -> str:
     return p.rsplit("/", 1)[-1] if "/" in p else p
 
 
-def _inner(cmd: Command, k: int, via: str, assigns: tuple[Assignment, ...] = (), argv: tuple[Word, ...] | None = None) -> Command:
+def _inner(
+    cmd: Command,
+    k: int,
+    via: str,
+    assigns: tuple[Assignment, ...] = (),
+    argv: tuple[Word, ...] | None = None,
+    markers: frozenset[Marker] = frozenset(),
+) -> Command:
     """The inner command ``argv[k:]`` of a wrapper."""
     words = cmd.argv[k:] if argv is None else argv
     return new_command(
@@ -177,8 +184,12 @@ def _inner(cmd: Command, k: int, via: str, assigns: tuple[Assignment, ...] = (),
         cmd.context + (Ctx.WRAPPED,),
         cmd.pipeline,
         cmd.source,
+        extra_markers=markers,
         via=cmd.via + (via,),
     )
+
+
+_EXTRA = frozenset({Marker.EXTRA_ARGS})
 
 
 def _static(words: tuple[Word, ...]) -> bool:
@@ -218,6 +229,10 @@ def unwrap(cmd: Command, upstream: Command | None = None) -> Unwrapped | None:
         _shell(cmd, 1, name, upstream, out)
     elif name == "eval":
         _eval(cmd, out)
+    elif name == "trap":
+        _trap(cmd, out)
+    elif name == "alias":
+        _alias(cmd, out)
     elif name in ("source", "."):
         out.markers.add(Marker.SOURCE_DYNAMIC)
     elif name in WRAPPERS:
@@ -362,6 +377,37 @@ def _eval(cmd: Command, out: Unwrapped) -> None:
     if not _static(args):
         out.markers.add(Marker.EVAL_DYNAMIC)
     out.nested.append(Nested(_join(args), _carrier(args), Ctx.EVAL, "eval"))
+
+
+def _trap(cmd: Command, out: Unwrapped) -> None:
+    """``trap [--] ACTION SIGNAL...``: ACTION is shell text run later in this shell."""
+    args = cmd.argv[1:]
+    while args and args[0].text.startswith("-") and args[0].text not in ("-", "--"):
+        if args[0].text in ("-l", "-p", "-P"):
+            return  # list / print: nothing is installed
+        args = args[1:]
+    if args and args[0].text == "--":
+        args = args[1:]
+    if len(args) < 2:
+        return  # ``trap SIG`` / ``trap - SIG`` reset a signal
+    w = args[0]
+    if w.text in ("", "-") and not w.dynamic:
+        return
+    if w.dynamic:
+        out.markers.add(Marker.EVAL_DYNAMIC)
+    out.nested.append(Nested(w.text, w, Ctx.EVAL, "trap"))
+
+
+def _alias(cmd: Command, out: Unwrapped) -> None:
+    """``alias NAME=TEXT ...``: TEXT is shell code that runs wherever NAME is used later."""
+    for w in cmd.argv[1:]:
+        name, eq, val = w.text.partition("=")
+        if not eq or not name:
+            continue
+        if w.dynamic:
+            out.markers.add(Marker.EVAL_DYNAMIC)
+        if val.strip():
+            out.nested.append(Nested(val, w, Ctx.EVAL, "alias"))
 
 
 def _python(cmd: Command, upstream: Command | None, out: Unwrapped) -> None:
@@ -526,10 +572,10 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
     elif name == "xargs":
         i = _skip(argv, 1, _XARGS)
         if i < n:
-            out.inner.append(_inner(cmd, i, "xargs"))
+            out.inner.append(_inner(cmd, i, "xargs", markers=_EXTRA))
         else:
             w = argv[0]
-            out.inner.append(_inner(cmd, n, "xargs", argv=(Word("echo", "echo", w.span, False),)))
+            out.inner.append(_inner(cmd, n, "xargs", argv=(Word("echo", "echo", w.span, False),), markers=_EXTRA))
     elif name == "find":
         _find(cmd, out)
     elif name in ("script", "su"):
@@ -671,7 +717,7 @@ def _find(cmd: Command, out: Unwrapped) -> None:
             while j < n and argv[j].text not in (";", "+"):
                 j += 1
             if j > i + 1:
-                inner = _inner(cmd, 0, f"find {t}", argv=argv[i + 1 : j])
+                inner = _inner(cmd, 0, f"find {t}", argv=argv[i + 1 : j], markers=_EXTRA)
                 out.inner.append(inner)
             i = j + 1
             continue

@@ -367,13 +367,19 @@ def name_markers(raw: str) -> frozenset[Marker]:
 def program_name(text: str) -> tuple[str, bool]:
     """``(program, path_qualified)`` for a command name after quote removal.
 
-    ``/usr/bin/rm`` -> ``("rm", False)``; ``./rm`` -> ``("./rm", True)``; ``rm`` -> ``("rm", False)``.
+    ``/usr/bin/rm``, ``//usr//bin//rm``, ``/usr/bin/../bin/rm``, ``/./bin/rm`` -> ``("rm", False)``
+    (the directory is normalised); ``/usr/bin/../../tmp/rm`` and ``./rm`` -> themselves, True;
+    ``rm`` -> ``("rm", False)``.
     """
     if "/" not in text:
         return text, False
     head, _, base = text.rpartition("/")
-    if base and head.startswith("/") and os.path.normpath(head or "/") in SYSTEM_BIN_DIRS:
-        return base, False
+    if base and base not in (".", "..") and head.startswith("/"):
+        d = os.path.normpath(head or "/")
+        if d.startswith("//"):
+            d = "/" + d.lstrip("/")  # POSIX normpath keeps a leading "//"; Linux does not
+        if d in SYSTEM_BIN_DIRS:
+            return base, False
     return text, True
 
 
