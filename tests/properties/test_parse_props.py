@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policy_router.shell import Ctx, Marker, ParsedLine, parse
+_parse_module = importlib.import_module("policy_router.shell.parse")
+
+
+# Static expansion (brace expansion, constant propagation) is switched on for these tests;
+# see policy_router.shell.parse.STATIC_EXPANSION.
+_static_before = _parse_module.STATIC_EXPANSION
+
+
+def setup_module() -> None:
+    _parse_module.STATIC_EXPANSION = True
+
+
+def teardown_module() -> None:
+    _parse_module.STATIC_EXPANSION = _static_before
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -122,3 +138,62 @@ def test_every_command_of_a_compound_line_is_found(cmds, ops, wrapper) -> None:
 @given(shellish)
 def test_parse_is_deterministic(s: str) -> None:
     assert parse(s) == parse(s)
+
+
+# ---------------------------------------------------------------------------------------------
+# static expansion checked against GNU bash itself. The generated text can only form words:
+# brace words use letters, digits and "{},." ; variable values letters, digits, blanks and
+# "_./-" inside single quotes; nothing else is ever given to bash.
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+import pytest  # noqa: E402
+
+from policy_router.shell.expand import brace_variants  # noqa: E402
+
+BASH = shutil.which("bash")
+needs_bash = pytest.mark.skipif(BASH is None, reason="GNU bash not installed")
+brace_words = st.lists(st.sampled_from(list("ab1{},.")), min_size=1, max_size=12).map("".join)
+var_values = st.lists(st.sampled_from(list("ab1_./- \t")), max_size=10).map("".join)
+
+
+def _bash_fields(script: str) -> list[str]:
+    """NUL-separated output of a printf-only bash script run with an empty environment."""
+    out = subprocess.run(
+        [BASH, "--norc", "--noprofile", "-c", script], capture_output=True, env={}, cwd="/", timeout=10, check=True
+    ).stdout
+    return out.decode().split("\0")[:-1]
+
+
+@needs_bash
+@SETTINGS
+@given(brace_words)
+def test_brace_expansion_matches_bash(word: str) -> None:
+    variants = brace_variants(word)
+    if variants is None:  # over the cap: the word is kept (dynamic)
+        return
+    bash = _bash_fields("printf '%s\\0' _ " + word)[1:]
+    assert [v for v in variants if v] == bash
+    assert [w.text for w in parse("printf x " + word).commands[0].argv[2:]] == bash
+
+
+@needs_bash
+@SETTINGS
+@given(names, var_values)
+def test_propagated_variables_match_bash(name: str, value: str) -> None:
+    """``n='v'; printf .. $n "$n" x${n}y`` gives the words bash gives (splitting included)."""
+    script = f"{name}='{value}'; printf '%s\\0' ${name} \"${name}\" x${{{name}}}y"
+    cmd = parse(script).commands[-1]
+    assert cmd.program == "printf"
+    assert list(cmd.argv_text[2:]) == _bash_fields(script)
+    assert not any(w.dynamic for w in cmd.argv)
+
+
+@SETTINGS
+@given(names, args)
+def test_prefix_assignment_does_not_resolve_own_words(name: str, value: str) -> None:
+    """bash expands ``cmd``'s words before ``X=v`` takes effect for ``cmd``."""
+    cmd = parse(f"{name.upper()}_V={value} cmd ${name.upper()}_V").commands[-1]
+    assert [(w.text, w.dynamic) for w in cmd.argv] == [("cmd", False), (f"${name.upper()}_V", True)]

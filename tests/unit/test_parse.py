@@ -4,6 +4,8 @@ a missing or extra command fails the case."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from policy_router.shell import (
@@ -18,6 +20,21 @@ from policy_router.shell import (
     Word,
     parse,
 )
+_parse_module = importlib.import_module("policy_router.shell.parse")
+
+
+# Static expansion (brace expansion, constant propagation) is switched on for these tests;
+# see policy_router.shell.parse.STATIC_EXPANSION.
+_static_before = _parse_module.STATIC_EXPANSION
+
+
+def setup_module() -> None:
+    _parse_module.STATIC_EXPANSION = True
+
+
+def teardown_module() -> None:
+    _parse_module.STATIC_EXPANSION = _static_before
+
 
 C = Ctx
 M = Marker
@@ -91,6 +108,7 @@ STRUCTURE = [
         R("local", ["local", "C"]),
         R("readonly", ["readonly", "D"]),
         R("alias", ["alias", "ll=ls -l"]),
+        R("ls", ["ls", "-l"], [C.EVAL], via=["alias"], parent=4),
     ]),
     ("echo $(echo $(echo $(id)))", [
         R("echo", ["echo", "$(echo $(echo $(id)))"]),
@@ -141,8 +159,8 @@ FAIL_OPEN = [
     ]),
     # $'\x72m' is rm
     ("$'\\x72m' -rf /", [R("rm", ["rm", "-rf", "/"], markers=[M.ANSI_C_NAME])]),
-    # brace expansion in the command name
-    ("{rm,-rf,/}", [R("{rm,-rf,/}", ["{rm,-rf,/}"], markers=[M.GLOB_NAME])]),
+    # brace expansion in the command name: expanded like bash (rules see rm), still glob_name
+    ("{rm,-rf,/}", [R("rm", ["rm", "-rf", "/"], markers=[M.GLOB_NAME])]),
     # (( x = 1 )): bashlex reports a command `x` (kept: the union fails safe)
     ("(( x = 1 ))", [R("x", ["x", "=", "1"], [C.SUBSHELL, C.SUBSHELL])]),
 ]
@@ -168,12 +186,12 @@ PEER_BYPASSES = [
     ("cd / && rm -rf .", [R("cd", ["cd", "/"]), R("rm", ["rm", "-rf", "."])]),
     ("find . -e\\xec rm {} \\;", [
         R("find", ["find", ".", "-exec", "rm", "{}", ";"], markers=[M.WRAPPER]),
-        R("rm", ["rm", "{}"], [C.WRAPPED], via=["find -exec"], parent=0),
+        R("rm", ["rm", "{}"], [C.WRAPPED], [M.EXTRA_ARGS], via=["find -exec"], parent=0),
     ]),
     ("ls | xargs rm -rf", [
         R("ls", ["ls"]),
         R("xargs", ["xargs", "rm", "-rf"], markers=[M.WRAPPER]),
-        R("rm", ["rm", "-rf"], [C.WRAPPED], via=["xargs"], parent=1),
+        R("rm", ["rm", "-rf"], [C.WRAPPED], [M.EXTRA_ARGS], via=["xargs"], parent=1),
     ]),
     ("./sed -i x f; /tmp/evil/cat f; a/b/cat f", [
         R("./sed", ["./sed", "-i", "x", "f"], markers=[M.PATH_PROGRAM]),
@@ -273,8 +291,9 @@ NAMES = [
     ("r*m x", "r*m", [M.GLOB_NAME]),
     ("/bin/r? x", "r?", [M.GLOB_NAME]),
     ("[r]m x", "[r]m", [M.GLOB_NAME]),
-    ("{r,}m x", "{r,}m", [M.GLOB_NAME]),
-    ("{1..3} x", "{1..3}", [M.GLOB_NAME]),
+    ("{r,}m x", "rm", [M.GLOB_NAME]),
+    ("{1..3} x", "1", [M.GLOB_NAME]),
+    ("{rm,-rf,~}", "rm", [M.GLOB_NAME]),
     ("$'rm' x", "rm", [M.ANSI_C_NAME]),
     ("$'\\162m' x", "rm", [M.ANSI_C_NAME]),
     ("$'\\u0072m' x", "rm", [M.ANSI_C_NAME]),
@@ -409,7 +428,8 @@ def test_word_dynamic_flags() -> None:
         ("$y", True),
         ("*.py", True),
         ("~/f", True),
-        ("{a,b}", True),
+        ("a", False),
+        ("b", False),
         ("a*b", False),
     ]
 

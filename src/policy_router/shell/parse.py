@@ -36,6 +36,7 @@ from .model import (
     Redirect,
     Word,
 )
+from .constprop import static_expand, uses_home
 from .treesitter_front import parse_treesitter
 from .unwrap import unwrap
 from .words import F_SUBST, analyze, find_substitutions
@@ -49,6 +50,13 @@ TREE_SITTER_OVERSIZE_FACTOR = 2
 #: shells, substitutions re-parsed by the safety net) is capped at this multiple of max_chars;
 #: without a cap ``eval eval eval ... x`` costs O(n * depth) parser time.
 NESTED_TEXT_FACTOR = 1
+
+#: Brace expansion and constant propagation (shell/constprop.py; docs/parsing.md, "Static
+#: expansion"). Off until the shipped policy is updated for it: with it on, e.g.
+#: ``cat ~/.ssh/{id_rsa,x}`` and ``f=~/.ssh/id_rsa; cat $f`` are denied by ``read-secrets``
+#: instead of sandboxed by ``read-secret-globs`` / ``variable-path-read``, whose ``match``
+#: examples then no longer match and the default policy fails to load.
+STATIC_EXPANSION = False
 
 _ns_counter = itertools.count()
 #: A line made only of these characters has no operator, redirection, expansion, glob,
@@ -178,8 +186,9 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
             bl = parse_bashlex(src, budget)
     known = None
     ts: FrontResult | None = None
+    plain = _PLAIN_LINE(src) is not None
     if bl is not None and not bl.has_error and not bl.too_deep:
-        if _PLAIN_LINE(src):
+        if plain:
             pass  # a single simple command of static words: nothing for tree-sitter to add
         else:
             known = {c.argv[0].span[0] for c in bl.commands if c.argv}
@@ -235,10 +244,28 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
                 if c.markers:
                     e.markers |= c.markers
 
+    if not (bl_ok or ts_ok or blank or too_large) and "coproc" in src and Marker.TOO_DEEP not in res.markers:
+        alt = _blank_coproc(src)
+        if alt != src:
+            again = _core(alt, max_chars, max_depth, depth, work)
+            if again.parsed:
+                return again
+
     if not too_large:
         _hidden_substitutions(src, res, max_chars, max_depth, depth, work)
     if len(entries) > 1:
         entries.sort(key=_order)
+    if STATIC_EXPANSION and entries and not plain and not too_large:
+        # brace expansion and known variable values (shell/constprop.py)
+        new, maybe = static_expand(src, [e.cmd for e in entries], res.functions)
+        if new is not None:
+            for e, c in zip(entries, new):
+                if c is not e.cmd:
+                    e.cmd = c
+                    e.markers |= c.markers
+        for k, copies in maybe.items():
+            e = entries[k]
+            e.children.extend(_E(c, e.source, e.ns) for c in copies)
 
     # unwrap wrappers / nested shells
     stages = None
@@ -251,6 +278,19 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
             up = stages.get((p.id, p.index - 1))
         _unwrap_entry(e, up, max_chars, max_depth, depth, res, work)
     return res
+
+
+_COPROC = re.compile(
+    r"(?:(?<=^)|(?<=[\s;&|(){}]))coproc(?:[ \t]+[A-Za-z_][A-Za-z0-9_]*)?"
+    r"(?=[ \t]*(?:[{(]|(?:while|until|for|if|case|select)(?![A-Za-z0-9_])))"
+)
+
+
+def _blank_coproc(src: str) -> str:
+    """``coproc [NAME] COMPOUND`` (``{ ..; }``, ``( .. )``, ``while``/``until``/``for``/``if``/
+    ``case``/``select``): neither parser knows this form. Blank the keyword and the name (same length, so every offset stays valid) so the
+    compound command's commands are found; used only when both parsers failed."""
+    return _COPROC.sub(lambda m: " " * len(m.group(0)), src)
 
 
 def _order(e: _E) -> tuple[int, int]:
@@ -338,6 +378,8 @@ def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: in
     if len(cmd.via) + depth > max_depth:
         e.markers.add(Marker.TOO_DEEP)
         return
+    for ch in e.children:  # copies made by static expansion (maybe-assigned values)
+        _unwrap_entry(ch, upstream, max_chars, max_depth, depth, res, work)
     u = unwrap(cmd, upstream)
     if u is None or not (u.markers or u.inner or u.nested):
         return
@@ -360,10 +402,22 @@ def _unwrap_entry(e: _E, upstream: Command | None, max_chars: int, max_depth: in
         res.functions |= nested.functions
         prefix = cmd.context + (nst.ctx,)
         via = cmd.via + (nst.via,)
+        home = Marker.HOME_CHANGED in e.markers or any(a.name == "HOME" for a in cmd.assignments)
         for ne in nested.entries:
             _relocate(ne, prefix, via, fixed=nst.carrier.span)
             ne.source = e.source
+            if home:
+                _mark_home(ne)
             e.children.append(ne)
+
+
+def _mark_home(e: _E) -> None:
+    """HOME was assigned for the text that ``e`` came from: its uses of ``~``/``$HOME`` are
+    not the user's home."""
+    if uses_home(e.cmd):
+        e.markers.add(Marker.HOME_CHANGED)
+    for ch in e.children:
+        _mark_home(ch)
 
 
 def _relocate(e: _E, ctx_prefix: tuple, via_prefix: tuple, *, shift: int | None = None, fixed: tuple[int, int] | None = None) -> None:
