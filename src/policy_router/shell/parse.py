@@ -56,7 +56,7 @@ NESTED_TEXT_FACTOR = 1
 #: ``cat ~/.ssh/{id_rsa,x}`` and ``f=~/.ssh/id_rsa; cat $f`` are denied by ``read-secrets``
 #: instead of sandboxed by ``read-secret-globs`` / ``variable-path-read``, whose ``match``
 #: examples then no longer match and the default policy fails to load.
-STATIC_EXPANSION = False
+STATIC_EXPANSION = True
 
 _ns_counter = itertools.count()
 #: A line made only of these characters has no operator, redirection, expansion, glob,
