@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +101,15 @@ def _text(*, optional: bool = False, absolute: bool = False) -> Callable[[Any, s
     return conv
 
 
+#: ASCII digits only: str.isdigit() also accepts '²' and other digits int() rejects.
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _user(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: expected 'uid:gid' (got {value!r})")
     parts = value.split(":")
-    if len(parts) > 2 or not all(p.isdigit() for p in parts):
+    if len(parts) > 2 or not all(_DIGITS.fullmatch(p) for p in parts):
         raise ConfigError(f"{where}: expected numeric 'uid:gid' such as 65534:65534 (got {value!r})")
     if parts[0] == "0":
         raise ConfigError(f"{where}: the sandbox user must not be root (got {value!r})")
@@ -114,7 +119,7 @@ def _user(value: Any, where: str) -> str:
 def _memory(value: Any, where: str) -> str:
     s = str(value).strip().lower()
     num = s[:-1] if s and s[-1] in "bkmg" else s
-    if not num.isdigit() or int(num) == 0:
+    if not _DIGITS.fullmatch(num) or int(num) == 0:
         raise ConfigError(f"{where}: expected a docker memory size such as 512m or 1g (got {value!r})")
     return s
 

@@ -74,6 +74,8 @@ BAD_ENV = [
     ("POLICY_ROUTER_SANDBOX_USER", "0:0"),
     ("POLICY_ROUTER_SANDBOX_USER", "nobody"),
     ("POLICY_ROUTER_SANDBOX_MEMORY", "lots"),
+    ("POLICY_ROUTER_SANDBOX_MEMORY", "\u00b2"),  # hypothesis find: '²'.isdigit() but int('²') fails
+    ("POLICY_ROUTER_SANDBOX_USER", "1\u00b2:2"),
     ("POLICY_ROUTER_SANDBOX_PIDS", "1.5"),
     ("POLICY_ROUTER_SANDBOX_NETWORK", "host"),
     ("POLICY_ROUTER_SHELL", "bash"),
