@@ -435,9 +435,10 @@ def test_word_dynamic_flags() -> None:
 
 
 def test_sources_both_and_single() -> None:
-    assert [c.source for c in parse("ls | wc -l").commands] == ["both", "both"]
-    # a plain line (one simple command of static words) is not cross-checked
+    assert [c.source for c in parse("sort < in.txt | wc -l").commands] == ["both", "both"]
+    # a plain line (static words, possibly joined by | && || ; &) is not cross-checked
     assert [c.source for c in parse("git commit -m 'fix: a b'").commands] == ["bashlex"]
+    assert [c.source for c in parse("ls *.py | wc -l && cd ~").commands] == ["bashlex"] * 3
     assert [c.source for c in parse("[[ -n x ]] && ls").commands] == ["tree-sitter", "tree-sitter"]
     # tree-sitter rejects brace expansion; bashlex alone reports it
     line = parse("{rm,-rf,/}")
