@@ -131,7 +131,9 @@ class StandInEngine:
     def __init__(self, policy: Any):
         self.policy = policy
 
-    def evaluate(self, parsed: Any, *, mode: Any, cwd: Any = None, workspace: Any = None) -> Any:
+    def evaluate(
+        self, parsed: Any, *, mode: Any, cwd: Any = None, workspace: Any = None, trace: bool = False
+    ) -> Any:
         from policy_router.decision import CommandVerdict, Decision, Evaluation, RuleMatch
 
         verdicts, deciding = [], []

@@ -62,7 +62,7 @@ class Router:
     ):
         """``policy`` defaults to ``load_policy(settings.policy or None)``; ``pm`` to the
         process-wide plugin manager; ``engine`` (anything with ``evaluate(parsed, *, mode,
-        cwd, workspace)``) to ``Engine(policy, pm)``; ``parser`` (``str -> ParsedLine``) to
+        cwd, workspace, trace)``) to ``Engine(policy, pm)``; ``parser`` (``str -> ParsedLine``) to
         :func:`policy_router.shell.parse`. ``engine`` and ``parser`` exist for tests and
         alternative front-ends."""
         self.settings = settings if settings is not None else Settings.load()
