@@ -27,7 +27,6 @@ from .matchers import (
     CompileContext,
     LineState,
     MatchContext,
-    command_features,
     compile_match,
     is_exact_name,
     program_features,

@@ -19,6 +19,7 @@ reports ``128 + N`` like a shell; a command killed because of its timeout report
 from __future__ import annotations
 
 import math
+import time
 import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
@@ -203,6 +204,37 @@ class Outcome:
     timed_out: bool = False
     container_id: str | None = None
     evaluation: "Evaluation | None" = field(default=None, compare=False)
+
+    @classmethod
+    def from_capture(
+        cls,
+        out: "CappedBuffer",
+        err: "CappedBuffer",
+        *,
+        exit_code: int,
+        started: float,
+        t0: float,
+        executor: str,
+        timed_out: bool,
+        container_id: str | None = None,
+    ) -> "Outcome":
+        """The Outcome of a finished run whose output went into two :class:`CappedBuffer`;
+        ``started`` is the wall-clock start and ``t0`` the ``time.monotonic()`` start."""
+        return cls(
+            exit_code=exit_code,
+            stdout=out.getvalue(),
+            stderr=err.getvalue(),
+            started=started,
+            ended=time.time(),
+            duration=time.monotonic() - t0,
+            executor=executor,
+            stdout_truncated=out.truncated,
+            stderr_truncated=err.truncated,
+            stdout_size=out.total,
+            stderr_size=err.total,
+            timed_out=timed_out,
+            container_id=container_id,
+        )
 
     @property
     def stdout_text(self) -> str:

@@ -462,20 +462,9 @@ class DockerExecutor:
         exit_code = TIMEOUT_EXIT_CODE
         if not timed_out:
             exit_code = self._exit_code(exec_id)
-        return Outcome(
-            exit_code=exit_code,
-            stdout=out.getvalue(),
-            stderr=err.getvalue(),
-            started=started,
-            ended=time.time(),
-            duration=time.monotonic() - t0,
-            executor=self.name,
-            stdout_truncated=out.truncated,
-            stderr_truncated=err.truncated,
-            stdout_size=out.total,
-            stderr_size=err.total,
-            timed_out=timed_out,
-            container_id=cid,
+        return Outcome.from_capture(
+            out, err, exit_code=exit_code, started=started, t0=t0, executor=self.name,
+            timed_out=timed_out, container_id=cid,
         )
 
     def _exit_code(self, exec_id: str) -> int:

@@ -155,19 +155,8 @@ class LocalExecutor:
                         pass
         status = proc.wait()
         exit_code = TIMEOUT_EXIT_CODE if timed_out else (128 - status if status < 0 else status)
-        return Outcome(
-            exit_code=exit_code,
-            stdout=out.getvalue(),
-            stderr=err.getvalue(),
-            started=started,
-            ended=time.time(),
-            duration=time.monotonic() - t0,
-            executor=self.name,
-            stdout_truncated=out.truncated,
-            stderr_truncated=err.truncated,
-            stdout_size=out.total,
-            stderr_size=err.total,
-            timed_out=timed_out,
+        return Outcome.from_capture(
+            out, err, exit_code=exit_code, started=started, t0=t0, executor=self.name, timed_out=timed_out
         )
 
     def _pump(

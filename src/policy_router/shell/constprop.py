@@ -29,7 +29,7 @@ propagation off for the text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 from .expand import brace_variants, expand_word, substitute
 from .model import Assignment, Command, Ctx, Marker, Redirect, Word
