@@ -50,6 +50,10 @@ _PROG = "policy-router"
 # --------------------------------------------------------------------------- helpers
 
 
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
 def _settings(cli_values: dict[str, Any], cwd: str | None) -> Any:
     """The effective Settings (CLI > env > config file > defaults), as ``run`` sees them, or
     None when policy_router.config is not installed."""
@@ -256,7 +260,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     policy = _load_policy(paths, _plugin_manager())
     files = _policy_sources(policy, paths)
     n_rules = len(getattr(policy, "rules", ()))
-    print(f"ok: {n_rules} rules from {len(files)} files")
+    print(f"ok: {_plural(n_rules, 'rule')} from {_plural(len(files), 'file')}")
     return EXIT_OK
 
 
@@ -290,7 +294,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             print(f"     {f}")
         if r.decision is not None:
             print(f"     deciding: {', '.join(r.deciding) or '(policy defaults)'}")
-    print(f"{report.summary()} ({len(files)} files, {elapsed:.2f}s)")
+    print(f"{report.summary()} ({_plural(len(files), 'file')}, {elapsed:.2f}s)")
     return EXIT_OK if report.ok else EXIT_TEST_FAILED
 
 

@@ -90,7 +90,7 @@ def test_invalid_policy_fails_validate_and_explain_naming_location(tmp_path: Pat
 @needs_engine
 def test_validate_ok() -> None:
     r = cli("validate", str(FIXTURE))
-    assert (r.returncode, r.stdout, r.stderr) == (0, "ok: 7 rules from 1 files\n", "")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "ok: 7 rules from 1 file\n", "")
 
 
 @needs_engine
