@@ -105,7 +105,7 @@ def test_test_subcommand(tmp_path: Path) -> None:
     assert r.returncode == 1, r.stderr
     assert f"FAIL {cases}:8:3: wrong on purpose\n" in r.stdout
     assert "decision: expected local, got sandbox" in r.stdout and "deciding: pip-install" in r.stdout
-    assert r.stdout.splitlines()[-1].startswith("2 passed, 1 failed (1 files,")
+    assert r.stdout.splitlines()[-1].startswith("2 passed, 1 failed (1 file,")
 
 
 @needs_engine
