@@ -25,6 +25,7 @@ import re
 from bisect import bisect_left, insort
 
 from .bashlex_front import FrontResult, parse_bashlex
+from .fastnew import positional_new
 from .model import (
     Assignment,
     Command,
@@ -461,6 +462,9 @@ def _relocate(e: _E, ctx_prefix: tuple, via_prefix: tuple, *, shift: int | None 
 
 
 _set = object.__setattr__
+#: ParsedLine(source, commands, errors, markers, functions, parser, parsed) without the
+#: dataclass __init__ (see .fastnew)
+_new_parsed_line = positional_new(ParsedLine)
 
 
 def _finalize(src: str, res: _Result) -> ParsedLine:
@@ -502,12 +506,6 @@ def _finalize(src: str, res: _Result) -> ParsedLine:
 
     for e in res.entries:
         emit(e, None)
-    return ParsedLine(
-        source=src,
-        commands=tuple(out),
-        errors=tuple(res.errors),
-        markers=frozenset(line_m),
-        functions=frozenset(funcs),
-        parser=res.parser,
-        parsed=res.parsed,
+    return _new_parsed_line(
+        src, tuple(out), tuple(res.errors), frozenset(line_m), frozenset(funcs), res.parser, res.parsed
     )

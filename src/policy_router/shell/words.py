@@ -12,7 +12,12 @@ import os
 import re
 from functools import lru_cache
 
+from .fastnew import positional_new
 from .model import SYSTEM_BIN_DIRS, Command, Marker, RedirectMode, Span, Word
+
+#: Word / Command built without the dataclass __init__ (hot path; see .fastnew)
+_new_word = positional_new(Word)
+_new_command = positional_new(Command)
 
 __all__ = [
     "F_EXPANSION",
@@ -345,7 +350,7 @@ def _dollar(s: str, i: int, out: list[str], in_dquote: bool = False) -> tuple[in
 def make_word(raw: str, span: Span) -> Word:
     """Build a :class:`Word` from its raw source text and character span."""
     text, flags = analyze(raw)
-    return Word(text, raw, span, (flags & F_DYNAMIC) != 0)
+    return _new_word(text, raw, span, (flags & F_DYNAMIC) != 0)
 
 
 def name_markers(raw: str) -> frozenset[Marker]:
@@ -495,7 +500,7 @@ def new_command(
             markers = markers | nm
     else:
         program = ""
-    return Command(
+    return _new_command(
         argv,
         program,
         span,
