@@ -38,6 +38,7 @@ from .matchers import (
 )
 from .hookspecs import Predicate
 from .policy.model import Policy, Rule
+from .shell.fastnew import positional_new
 from .shell.model import DYNAMIC_MARKERS, Marker, ParsedLine
 
 __all__ = ["Engine", "CompiledRule"]
@@ -148,6 +149,11 @@ _EV_POSITIONAL = tuple(f.name for f in dataclasses.fields(Evaluation)) == (
     "cmd", "mode", "decision", "policy_decision", "commands", "deciding", "line_matches",
     "parse_errors", "parsed", "profile", "trace",
 )  # fmt: skip
+
+#: CommandVerdict / Evaluation built without the dataclass __init__ (once or more per
+#: evaluation; see shell/fastnew.py). _new_evaluation is used only when _EV_POSITIONAL holds.
+_new_verdict = positional_new(CommandVerdict)
+_new_evaluation = positional_new(Evaluation)
 
 #: stands for any program name that no rule singles out (see Engine.__init__)
 _GENERIC_NAME = "\0generic"
@@ -413,7 +419,7 @@ class Engine:
             decision = matches[0].decision if len(matches) == 1 else _strictest(matches)
             if _RANK[decision] > worst:
                 worst = _RANK[decision]
-            verdicts.append(CommandVerdict(cmd, decision, tuple(matches)))
+            verdicts.append(_new_verdict(cmd, decision, tuple(matches)))
             all_matches += matches
 
         if verdicts and parsed.parsed and not parsed.markers:
@@ -621,7 +627,7 @@ class Engine:
         if events is not None:
             trace = (*events, _DECISION_EVENTS[(policy_decision, decision, mode)])
         if _EV_POSITIONAL:
-            return Evaluation(parsed.source, mode, decision, policy_decision, tuple(verdicts), deciding,
+            return _new_evaluation(parsed.source, mode, decision, policy_decision, tuple(verdicts), deciding,
                               tuple(line_matches), parsed.errors, parsed.parsed, profile, trace)  # fmt: skip
         return Evaluation(
             cmd=parsed.source,
