@@ -261,7 +261,10 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
             if again.parsed:
                 return again
 
-    if not too_large:
+    if not too_large and ("(" in src or "`" in src):
+        # every substitution starts with "$(", "<(", ">(" or "`", and _hidden_substitutions
+        # looks only at words whose raw text is verbatim source: without "(" and "`" in the
+        # source it has nothing to do
         _hidden_substitutions(src, res, max_chars, max_depth, depth, work)
     if len(entries) > 1:
         entries.sort(key=_order)
