@@ -134,13 +134,49 @@ _SHELL = _Opts("oO", _fs("--rcfile", "--init-file"))
 _TASKSET = _Opts("")
 _CHRT = _Opts("T", _fs("--sched-runtime", "--sched-period", "--sched-deadline"))
 
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """A wrapper of the shape ``NAME [options] [operands] COMMAND ...``.
+
+    ``opts``      its options (None: it takes none);
+    ``operands``  words between the options and the command (``timeout DURATION``);
+    ``no_exec``   options that mean it runs no command (``command -v``, ``taskset -p``);
+    ``bare_shell`` with no command it starts a shell (``chroot DIR``): SHELL_STDIN.
+    """
+
+    opts: _Opts | None = None
+    operands: int = 0
+    no_exec: frozenset[str] = frozenset()
+    bare_shell: bool = False
+
+
+_PID = _fs("-p", "--pid")
+_PLAIN: dict[str, _Plain] = {
+    "command": _Plain(_COMMAND, no_exec=_fs("-v", "-V")),
+    "builtin": _Plain(),
+    "busybox": _Plain(),
+    "coproc": _Plain(),
+    "nohup": _Plain(_SETSID),
+    "setsid": _Plain(_SETSID),
+    "exec": _Plain(_EXEC),
+    "time": _Plain(_TIME),
+    "timeout": _Plain(_TIMEOUT, operands=1),
+    "nice": _Plain(_NICE),
+    "ionice": _Plain(_IONICE, no_exec=_fs("-p", "-P", "-u", "--pid", "--pgid", "--uid")),
+    "stdbuf": _Plain(_STDBUF),
+    "taskset": _Plain(_TASKSET, operands=1, no_exec=_PID),
+    "chrt": _Plain(_CHRT, operands=1, no_exec=_PID),
+    "chroot": _Plain(_CHROOT, operands=1, bare_shell=True),
+    "unshare": _Plain(_UNSHARE, bare_shell=True),
+    "nsenter": _Plain(_NSENTER, bare_shell=True),
+    "strace": _Plain(_STRACE),
+    "ltrace": _Plain(_LTRACE),
+}
+
 #: Every wrapper program whose inner command is unwrapped, for docs and tests.
 WRAPPERS = frozenset(
-    {
-        "sudo", "doas", "env", "command", "builtin", "exec", "nohup", "time", "timeout", "nice",
-        "ionice", "stdbuf", "setsid", "flock", "watch", "xargs", "find", "script", "su", "chroot",
-        "unshare", "nsenter", "strace", "ltrace", "busybox", "taskset", "chrt", "coproc",
-    }
+    {"sudo", "doas", "env", "flock", "watch", "xargs", "find", "script", "su"} | _PLAIN.keys()
 )
 
 _PY = re.compile(r"^(python[0-9.]*|pypy[0-9.]*)$")
@@ -499,53 +535,15 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
         out.inner.append(_inner(cmd, i, "doas"))
     elif name == "env":
         _env(cmd, out)
-    elif name == "command":
-        i = _skip(argv, 1, _COMMAND, seen)
-        if "-v" in seen or "-V" in seen or i >= n:
+    elif name in _PLAIN:
+        spec = _PLAIN[name]
+        i = (_skip(argv, 1, spec.opts, seen) if spec.opts is not None else 1) + spec.operands
+        if not spec.no_exec.isdisjoint(seen):
             return
-        out.inner.append(_inner(cmd, i, "command"))
-    elif name in ("builtin", "nohup", "setsid", "busybox", "coproc"):
-        i = _skip(argv, 1, _SETSID) if name in ("setsid", "nohup") else 1
         if i < n:
             out.inner.append(_inner(cmd, i, name))
-    elif name == "exec":
-        i = _skip(argv, 1, _EXEC)
-        if i < n:
-            out.inner.append(_inner(cmd, i, "exec"))
-    elif name == "time":
-        i = _skip(argv, 1, _TIME)
-        if i < n:
-            out.inner.append(_inner(cmd, i, "time"))
-    elif name == "timeout":
-        i = _skip(argv, 1, _TIMEOUT) + 1  # DURATION
-        if i < n:
-            out.inner.append(_inner(cmd, i, "timeout"))
-    elif name == "nice":
-        i = _skip(argv, 1, _NICE)
-        if i < n:
-            out.inner.append(_inner(cmd, i, "nice"))
-    elif name == "ionice":
-        i = _skip(argv, 1, _IONICE, seen)
-        if i < n and not ({"-p", "-P", "-u", "--pid", "--pgid", "--uid"} & seen.keys()):
-            out.inner.append(_inner(cmd, i, "ionice"))
-    elif name == "stdbuf":
-        i = _skip(argv, 1, _STDBUF)
-        if i < n:
-            out.inner.append(_inner(cmd, i, "stdbuf"))
-    elif name == "taskset":
-        i = _skip(argv, 1, _TASKSET, seen)
-        if "-p" in seen or "--pid" in seen:
-            return
-        i += 1  # the mask / cpu list
-        if i < n:
-            out.inner.append(_inner(cmd, i, "taskset"))
-    elif name == "chrt":
-        i = _skip(argv, 1, _CHRT, seen)
-        if "-p" in seen or "--pid" in seen:
-            return
-        i += 1  # priority
-        if i < n:
-            out.inner.append(_inner(cmd, i, "chrt"))
+        elif spec.bare_shell:
+            out.markers.add(Marker.SHELL_STDIN)
     elif name == "flock":
         i = _skip(argv, 1, _FLOCK, seen)
         if "-c" in seen or "--command" in seen:
@@ -594,22 +592,6 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
         if w is not None:
             out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, f"{name} -c"))
             out.markers.add(Marker.NESTED_SHELL)
-    elif name == "chroot":
-        i = _skip(argv, 1, _CHROOT) + 1
-        if i < n:
-            out.inner.append(_inner(cmd, i, "chroot"))
-        else:
-            out.markers.add(Marker.SHELL_STDIN)
-    elif name in ("unshare", "nsenter"):
-        i = _skip(argv, 1, _UNSHARE if name == "unshare" else _NSENTER)
-        if i < n:
-            out.inner.append(_inner(cmd, i, name))
-        else:
-            out.markers.add(Marker.SHELL_STDIN)
-    elif name in ("strace", "ltrace"):
-        i = _skip(argv, 1, _STRACE if name == "strace" else _LTRACE, seen)
-        if i < n:
-            out.inner.append(_inner(cmd, i, name))
 
 
 def _option_value_word(argv: tuple[Word, ...], names: tuple[str, ...]) -> Word | None:
