@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policy_router.shell import Ctx, Marker, ParsedLine, parse
-_parse_module = importlib.import_module("policy_router.shell.parse")
 
 
-# Static expansion (brace expansion, constant propagation) is switched on for these tests;
-# see policy_router.shell.parse.STATIC_EXPANSION.
-_static_before = _parse_module.STATIC_EXPANSION
-
-
-def setup_module() -> None:
-    _parse_module.STATIC_EXPANSION = True
-
-
-def teardown_module() -> None:
-    _parse_module.STATIC_EXPANSION = _static_before
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -145,7 +132,6 @@ def test_parse_is_deterministic(s: str) -> None:
 # brace words use letters, digits and "{},." ; variable values letters, digits, blanks and
 # "_./-" inside single quotes; nothing else is ever given to bash.
 
-import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 

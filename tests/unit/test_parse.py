@@ -4,7 +4,6 @@ a missing or extra command fails the case."""
 
 from __future__ import annotations
 
-import importlib
 
 import pytest
 
@@ -20,20 +19,8 @@ from policy_router.shell import (
     Word,
     parse,
 )
-_parse_module = importlib.import_module("policy_router.shell.parse")
 
 
-# Static expansion (brace expansion, constant propagation) is switched on for these tests;
-# see policy_router.shell.parse.STATIC_EXPANSION.
-_static_before = _parse_module.STATIC_EXPANSION
-
-
-def setup_module() -> None:
-    _parse_module.STATIC_EXPANSION = True
-
-
-def teardown_module() -> None:
-    _parse_module.STATIC_EXPANSION = _static_before
 
 
 C = Ctx

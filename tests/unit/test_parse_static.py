@@ -5,26 +5,12 @@ words matter, whole Word objects)."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from policy_router.shell import Ctx, Marker, Word, parse
 from policy_router.shell.expand import MAX_BRACE_WORDS, brace_variants
-_parse_module = importlib.import_module("policy_router.shell.parse")
 
 
-# Static expansion (brace expansion, constant propagation) is switched on for these tests;
-# see policy_router.shell.parse.STATIC_EXPANSION.
-_static_before = _parse_module.STATIC_EXPANSION
-
-
-def setup_module() -> None:
-    _parse_module.STATIC_EXPANSION = True
-
-
-def teardown_module() -> None:
-    _parse_module.STATIC_EXPANSION = _static_before
 
 
 C = Ctx

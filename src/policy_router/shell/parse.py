@@ -52,12 +52,6 @@ TREE_SITTER_OVERSIZE_FACTOR = 2
 #: without a cap ``eval eval eval ... x`` costs O(n * depth) parser time.
 NESTED_TEXT_FACTOR = 1
 
-#: Brace expansion and constant propagation (shell/constprop.py; docs/parsing.md, "Static
-#: expansion"). Off until the shipped policy is updated for it: with it on, e.g.
-#: ``cat ~/.ssh/{id_rsa,x}`` and ``f=~/.ssh/id_rsa; cat $f`` are denied by ``read-secrets``
-#: instead of sandboxed by ``read-secret-globs`` / ``variable-path-read``, whose ``match``
-#: examples then no longer match and the default policy fails to load.
-STATIC_EXPANSION = True
 
 _ns_counter = itertools.count()
 #: A line made only of these characters has no redirection, expansion, substitution,
@@ -268,7 +262,7 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
         _hidden_substitutions(src, res, max_chars, max_depth, depth, work)
     if len(entries) > 1:
         entries.sort(key=_order)
-    if STATIC_EXPANSION and entries and not too_large and _MAY_EXPAND(src):
+    if entries and not too_large and _MAY_EXPAND(src):
         # brace expansion and known variable values (shell/constprop.py)
         new, maybe = static_expand(src, [e.cmd for e in entries], res.functions)
         if new is not None:
