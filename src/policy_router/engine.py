@@ -28,7 +28,9 @@ from .matchers import (
     LineState,
     MatchContext,
     compile_match,
+    gate_test,
     is_exact_name,
+    match_gate,
     program_features,
     program_filter,
     program_patterns,
@@ -71,6 +73,8 @@ class CompiledRule:
     #: ``unless_for(name)``: the compiled unless objects that can hold for a command of
     #: program ``name`` (those whose program bound admits it), in order
     unless_for: Callable[[str], tuple[Predicate, ...]] | None = None
+    #: ``gate(program, features)``: see :func:`matchers.match_gate`
+    gate: Callable[[str, int], Any] | None = None
 
 
 def _exemption(unless: tuple[Any, ...], registry: Any) -> Callable[[str], int] | None:
@@ -186,7 +190,7 @@ class Engine:
 
     __slots__ = ("policy", "_rules", "_by_program", "_traced", "_adjust", "_home", "_pm",
                  "_exact", "_nonexact", "_default_matches", "_special", "_generic",
-                 "_default_events", "_enter")
+                 "_default_events", "_enter", "_plans")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -213,6 +217,7 @@ class Engine:
                     tuple(TraceEvent("match", i, rule.id, rule.decision.value) for i in range(_PREMADE)),
                     program_features(rule.match),
                     _unless_filter(rule.unless, unless),
+                    match_gate(rule.match),
                 )  # fmt: skip
             )
         if problems:
@@ -272,6 +277,10 @@ class Engine:
         self._enter = {
             name: tuple(TraceEvent("enter", i, None, name) for i in range(_PREMADE)) for name in exact
         }
+        #: (program name or _GENERIC_NAME, command features) -> plan (see _plan); filled on
+        #: first use. At most (names rules list exactly + 1) x 64 entries; two threads that
+        #: race on a key store equal plans, so the memo needs no lock.
+        self._plans: dict[tuple[str, int], tuple[Any, tuple[Any, ...]]] = {}
 
     def _is_special(self, program: str) -> bool:
         """True when ``program`` (not listed exactly by any rule) may get other rules than
@@ -352,6 +361,32 @@ class Engine:
         Used when tracing, so that the trace names exempted rules too."""
         return tuple((c, j) for c, j, _ in self._traced_candidates(program))
 
+    def _plan(
+        self,
+        program: str,
+        rules: tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...],
+        features: int,
+    ) -> tuple[Any, tuple[tuple[Predicate, tuple[Predicate, ...], CompiledRule, Any], ...]]:
+        """The untraced candidates ``rules`` of ``program`` for a command with ``features``:
+        ``(gate, entries)``. Entries are ``(match, unless, rule, own gate)`` in policy order,
+        without the rules that cannot match such a command (feature mask unmet, or
+        :func:`matchers.match_gate` says so). A rule with a gate (``own gate(mctx)``; None:
+        none) can only match when one of its gate atoms holds; ``gate(mctx)`` tests the atoms
+        of all of them at once (None: no such rule). When it fails, every gated rule is
+        skipped; when it holds, each one's own gate is tested before its match."""
+        entries = []
+        atoms: list[Any] = []
+        for match, needs, unless, cr in rules:
+            if needs and not needs & features:
+                continue
+            g = cr.gate(program, features) if cr.gate is not None else None
+            if g == ():
+                continue
+            entries.append((match, unless, cr, gate_test(g) if g is not None else None))
+            if g is not None:
+                atoms.extend(g)
+        return (gate_test(tuple(dict.fromkeys(atoms))) if atoms else None), tuple(entries)
+
     def _traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int, int | None], ...]:
         hit = self._traced.get(program)
         if hit is None:
@@ -390,9 +425,13 @@ class Engine:
         for i, cmd in enumerate(parsed.commands):
             program = cmd.program
             if events is None:
-                rules: Any = by_program.get(program)
-                if rules is None:
-                    rules = self._fast_candidates(program)
+                fast = by_program.get(program)
+                if fast is not None:
+                    rules: Any = (program, fast)
+                elif not self._is_special(program):
+                    rules = (_GENERIC_NAME, self._generic[0])
+                else:  # not memoised: the name is not in the index
+                    rules = (None, program, self._fast_list(program, self._candidates_for(program)))
                 decide = self._decide_command
             else:
                 rules = traced.get(program)
@@ -457,17 +496,33 @@ class Engine:
         i: int,
         cmd: Any,
         ctx: MatchContext,
-        rules: tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...],
+        rules: tuple[Any, ...],
         events: None = None,
     ) -> list[RuleMatch]:
-        """Every rule of ``rules`` that applies to command ``i`` (its match holds and no
-        unless holds), ``defaults.decision`` when none does, and ``defaults.on_dynamic`` when
-        it carries a dynamic marker that no applying rule names. The untraced path."""
+        """Every rule of ``rules`` (``(program key, candidates)`` of a name in the index, or
+        ``(None, program, candidates)``) that applies to command ``i`` (its match holds and
+        no unless holds), ``defaults.decision`` when none does, and ``defaults.on_dynamic``
+        when it carries a dynamic marker that no applying rule names. The untraced path:
+        the rules are those of the :meth:`_plan` for the command's features."""
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = ctx.features
-        for match, needs, unless, cr in rules:
-            if (needs and not needs & features) or not match(cmd, ctx):
+        key = rules[0]
+        if key is not None:
+            plan = self._plans.get((key, features))
+            if plan is None:
+                plan = self._plans[(key, features)] = self._plan(key, rules[1], features)
+        else:
+            plan = self._plan(rules[1], rules[2], features)
+        gate, entries = plan
+        skip = None
+        for match, unless, cr, own in entries:
+            if own is not None:
+                if skip is None:
+                    skip = not gate(ctx)
+                if skip or not own(ctx):
+                    continue
+            if not match(cmd, ctx):
                 continue
             for u in unless:
                 if u(cmd, ctx):

@@ -18,7 +18,8 @@ import fnmatch
 import os
 import posixpath
 import re
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from . import hookimpl
 from .errors import PolicyRouterError
@@ -34,6 +35,9 @@ __all__ = [
     "PathInfo",
     "compile_match",
     "literal_prefilter",
+    "GateAtom",
+    "match_gate",
+    "gate_test",
     "string_matcher",
     "normalize_flags",
     "positional_words",
@@ -845,10 +849,8 @@ def required_literals(sources: Sequence[str]) -> frozenset[str] | None:
     return got[0]
 
 
-def literal_prefilter(sources: Sequence[str], exact: Iterable[str] = ()) -> Callable[[str], bool] | None:
-    """A test that is False only when ``text`` can match none of the regex ``sources`` and
-    contains none of the ``exact`` strings (see :func:`required_literals`; case-insensitive
-    sources give a case-insensitive test). None when there is no useful test."""
+def _gate_literals(sources: Sequence[str], exact: Iterable[str] = ()) -> tuple[frozenset[str], bool] | None:
+    """``(literals, ignorecase)`` behind :func:`literal_prefilter`, or None (no useful test)."""
     exact = frozenset(exact)
     if "" in exact:
         return None
@@ -857,9 +859,19 @@ def literal_prefilter(sources: Sequence[str], exact: Iterable[str] = ()) -> Call
         return None
     lits, ignorecase = got
     lits = lits | exact
-    if not lits:
+    if not lits or "" in lits:
         return None
-    return literal_test(lits, ignorecase=ignorecase)
+    return lits, ignorecase
+
+
+def literal_prefilter(sources: Sequence[str], exact: Iterable[str] = ()) -> Callable[[str], bool] | None:
+    """A test that is False only when ``text`` can match none of the regex ``sources`` and
+    contains none of the ``exact`` strings (see :func:`required_literals`; case-insensitive
+    sources give a case-insensitive test). None when there is no useful test."""
+    got = _gate_literals(sources, exact)
+    if got is None:
+        return None
+    return literal_test(got[0], ignorecase=got[1])
 
 
 def trie_regex(literals: Iterable[str]) -> str:
@@ -1123,7 +1135,8 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
     # A path relative to the home or the workspace is a suffix of the absolute path, so the
     # literals every pattern needs (required_literals; an exact pattern is its own literal)
     # must occur in the absolute path.
-    pre = literal_prefilter(abs_src + home_src + ws_src, abs_ex | home_ex | ws_ex) if rest else None
+    pre_lits = _gate_literals(abs_src + home_src + ws_src, abs_ex | home_ex | ws_ex) if rest else None
+    pre = literal_test(pre_lits[0], ignorecase=pre_lits[1]) if pre_lits is not None else None
     use_home = home_rx is not None or bool(home_ex)
     use_ws = ws_rx is not None or bool(ws_ex)
 
@@ -1158,6 +1171,7 @@ def _path_item_test(patterns: Any, ctx: CompileContext, sub: tuple[Any, ...]) ->
     # paths (MatchContext.joined_paths) can rule the whole set out (see _set_test).
     if pre is not None and not (ws_in or ws_out or abs_root or home_root or ws_root):
         test.gate = pre  # type: ignore[attr-defined]
+        test.gate_literals = pre_lits  # type: ignore[attr-defined]  (see match_gate)
     return test
 
 
@@ -1183,6 +1197,128 @@ def program_filter(match: Any) -> tuple[frozenset[str], tuple[str, ...]] | None:
         return None
     # AND of bounds: any one of them is a sound over-approximation; take the tightest
     return min(bounds, key=lambda b: (len(b[1]) > 0, len(b[0]) + 100 * len(b[1])))
+
+
+# ---- literal gates ------------------------------------------------------------------------
+#
+# Most rules that are tried for every command (reverse shells, secrets, protected paths ...)
+# can only match a command whose arguments or resolved paths contain some literal. The engine
+# unites those literals over all the rules a command is tried against into one test per
+# command, and skips all those rules at once when it fails (engine.Engine._plan).
+
+
+class GateAtom(NamedTuple):
+    """Holds for a command when one of ``literals`` occurs in its ``haystack``:
+    ``"args"`` (:attr:`MatchContext.joined_args`) or ``"paths"``
+    (:attr:`MatchContext.joined_paths`), compared case-insensitively when ``ignorecase``."""
+
+    haystack: str
+    literals: frozenset[str]
+    ignorecase: bool
+
+
+#: ``gate(program, features)`` for a match object and a command with that program name and
+#: :func:`command_features`: ``()`` when the object cannot hold for such a command; a tuple
+#: of GateAtom when it can hold only if one of them holds; None when nothing is known.
+GateFn = Callable[[str, int], "tuple[GateAtom, ...] | None"]
+
+
+def _gate_none(program: str, features: int) -> None:
+    return None
+
+
+def _key_atoms(key: str, value: Any) -> tuple[GateAtom, ...] | None:
+    """The atom of an ``args``/``paths`` key whose ``any`` list has a literal pre-check (the
+    same literals as the compiled pre-check: the same helpers compute them), else None."""
+    if key not in ("args", "paths") or not isinstance(value, Mapping) or not value.get("any"):
+        return None
+    cctx = CompileContext(None)  # type: ignore[arg-type]
+    if key == "args":
+        fexact, sources = _string_parts(value["any"], cctx, "any")
+        got = _gate_literals(sources, fexact)
+    else:
+        got = getattr(_path_item_test(value["any"], cctx, ("any",)), "gate_literals", None)
+    if got is None or cctx.issues:
+        return None
+    return (GateAtom(key, got[0], got[1]),)
+
+
+def match_gate(match: Any) -> GateFn:
+    """:data:`GateFn` of a built-in match object. Sound: whenever the object holds for a
+    command, ``gate(command.program, command_features(command))`` is not ``()``, and when it
+    is a tuple, one of its atoms holds for the command.
+
+    A match object (AND) cannot hold when its :func:`program_filter` excludes the program or
+    its :func:`required_features` are missing; otherwise the smallest gate of its keys
+    (``args``/``paths`` ``any`` lists, and ``any_of``) is its gate. ``any_of`` (OR) is the
+    union of its live branches' gates, None when some live branch has none. Other keys and
+    plugin keys add nothing."""
+    if not isinstance(match, Mapping):
+        return _gate_none
+    bound = program_filter(match)
+    admits = None
+    if bound is not None:
+        glob_test = string_matcher(bound[1], CompileContext(None)) if bound[1] else None  # type: ignore[arg-type]
+        admits = _admits(bound[0], glob_test)
+    req = required_features(match)
+    static = [a for a in (_key_atoms(k, v) for k, v in match.items()) if a]
+    fixed = min(static, key=lambda g: sum(len(a.literals) for a in g)) if static else None
+    branches = match.get("any_of")
+    subs = tuple(match_gate(b) for b in _as_list(branches)) if branches else None
+    if admits is None and not req and fixed is None and subs is None:
+        return _gate_none
+
+    def gate(program: str, features: int) -> tuple[GateAtom, ...] | None:
+        if admits is not None and not admits(program):
+            return ()
+        if req and not req & features:
+            return ()
+        best = fixed
+        if subs is not None:
+            union: list[GateAtom] = []
+            for g in subs:
+                got = g(program, features)
+                if got is None:
+                    union = None  # type: ignore[assignment]
+                    break
+                union.extend(got)
+            if union is not None:
+                if not union:
+                    return ()  # no branch can hold
+                if best is None or len(union) < len(best):
+                    best = tuple(union)
+        return best
+
+    return gate
+
+
+@lru_cache(maxsize=4096)
+def gate_test(atoms: tuple[GateAtom, ...]) -> Callable[["MatchContext"], bool] | None:
+    """One test ``holds(mctx)``, True when some atom of ``atoms`` holds for the command: one
+    literal search per haystack and case mode (arguments first: the paths need resolving).
+    None when ``atoms`` is empty. Memoised: the engine asks for the same sets often."""
+    groups: dict[tuple[str, bool], set[str]] = {}
+    for a in atoms:
+        groups.setdefault((a.haystack, a.ignorecase), set()).update(a.literals)
+    if not groups:
+        return None
+    args_tests = tuple(literal_test(v, ignorecase=ic) for (hay, ic), v in sorted(groups.items()) if hay == "args")
+    path_tests = tuple(literal_test(v, ignorecase=ic) for (hay, ic), v in sorted(groups.items()) if hay == "paths")
+
+    def holds(m: "MatchContext") -> bool:
+        if args_tests:
+            text = m.joined_args
+            for t in args_tests:
+                if t(text):
+                    return True
+        if path_tests:
+            text = m.joined_paths
+            for t in path_tests:
+                if t(text):
+                    return True
+        return False
+
+    return holds
 
 
 # ---- program-only verdicts ----------------------------------------------------------------
