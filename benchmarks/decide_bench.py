@@ -4,6 +4,9 @@ Measures in ONE run, per command of the corpus (``benchmarks/corpus.txt``, one c
 line, ``␤`` for a newline, ``#:`` comment lines):
 
 * ``bashlex``     bare ``bashlex.parse(cmd)`` (an exception counts as a parse; its time too)
+* ``bashlex-core`` ``bashlex_front.parse_trees(cmd)``: the same trees as ``bashlex.parse``
+                  without its per-call overhead (what decide really spends in bashlex); the
+                  ratio against it is decide's own overhead over the bashlex work it needs
 * ``uncached``    ``Router.decide`` with the cache disabled (``cache_size=0``): parse + evaluate
 * ``uncached-nt`` the same work without a trace: ``parse`` + ``Engine.evaluate(trace=False)``
                   (what ``Router.decide`` costs when it does not ask for a trace; it never
@@ -26,6 +29,11 @@ disagree (interleaving slows bare bashlex more than decide), so both are printed
 It is not a timed assert in the test suite. Run::
 
     python benchmarks/decide_bench.py [--corpus benchmarks/corpus.txt] [--reps 7] [--profile]
+
+Both ratios are also printed for two classes of lines: "plain" lines (static words, pipes
+and lists only: bashlex alone decides them, see ``_PLAIN_LINE`` in shell/parse.py) and the
+rest (redirections, substitutions, compound commands ...: tree-sitter cross-checks them), so
+a corpus's mix of the two cannot hide the cost of either.
 
 ``--profile`` adds a cProfile of uncached decide over the corpus (top functions by own time).
 """
@@ -86,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     from policy_router.policy import load_policy
     from policy_router.router import Router
     from policy_router.shell import parse
+    from policy_router.shell.bashlex_front import parse_trees
+    from policy_router.shell.parse import _PLAIN_LINE
 
     cmds = load_corpus(args.corpus)
     policy = load_policy()
@@ -99,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             bashlex.parse(c)
         except Exception:  # noqa: BLE001 - bashlex raises many kinds; the time still counts
+            pass
+
+    def m_core(c: str) -> None:
+        try:
+            parse_trees(c)
+        except Exception:  # noqa: BLE001 - as for bare bashlex
             pass
 
     parsed_cache = {c: parse(c) for c in cmds}
@@ -126,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
     measures = {
         "bashlex": m_bashlex,
+        "bashlex-core": m_core,
         "uncached": m_uncached,
         "uncached-nt": m_uncached_nt,
         "cached": m_cached,
@@ -170,24 +187,39 @@ def main(argv: list[str] | None = None) -> int:
     )
     src = args.corpus if args.corpus.exists() else "generated (corpus file missing)"
     print(f"corpus: {src}: {len(cmds)} commands, reps={args.reps}, cwd={cwd}")
-    print(f"{'measure':<12} {'median µs':>10} {'p90 µs':>10}")
+    print(f"{'measure':<13} {'median µs':>10} {'p90 µs':>10}")
     for n in names:
-        print(f"{n:<12} {med[n]:>10.2f} {p90[n]:>10.2f}")
+        print(f"{n:<13} {med[n]:>10.2f} {p90[n]:>10.2f}")
     print(f"ratio uncached/bashlex (medians): {ratio:.3f}   (target <= 1.3)")
     print(f"ratio uncached-nt/bashlex (medians): {ratio_nt:.3f}   (Router.decide without a trace)")
     print(f"median of per-command ratios:     {statistics.median(ratios):.3f}   p90 {pct(ratios, 0.9):.3f}")
     print(f"cached decide median: {med['cached']:.2f} µs   (target <= 5 µs)")
+    ratio_core = med["uncached"] / med["bashlex-core"]
+    print(f"ratio uncached/bashlex-core (medians): {ratio_core:.3f}   (decide's own overhead)")
+    plain = [_PLAIN_LINE(c) is not None for c in cmds]
+    classes: dict[str, dict[str, float]] = {}
+    for label, want in (("plain", True), ("other", False)):
+        idx = [i for i, p in enumerate(plain) if p is want]
+        if not idx:
+            continue
+        m = {n: statistics.median([per_cmd[n][i] for i in idx]) for n in ("bashlex", "bashlex-core", "uncached")}
+        classes[label] = {"n": len(idx), **m}
+        print(
+            f"  {label:<5} lines: {len(idx):>5}  uncached/bashlex {m['uncached'] / m['bashlex']:.3f}  "
+            f"uncached/bashlex-core {m['uncached'] / m['bashlex-core']:.3f}"
+        )
 
     # Second method, reported beside the first because the ratio depends on it: "warm" runs
     # each measurement --warm times back to back on the same command and keeps the fastest, so
     # bashlex's own caches are hot. Interleaving (above) penalises bare bashlex more than
     # decide, so it gives the lower ratio; this one gives the higher.
     warm_b: list[float] = []
+    warm_c: list[float] = []
     warm_u: list[float] = []
     gc.disable()
     try:
         for c in cmds:
-            for f, out in ((m_bashlex, warm_b), (m_uncached, warm_u)):
+            for f, out in ((m_bashlex, warm_b), (m_core, warm_c), (m_uncached, warm_u)):
                 best = None
                 for _ in range(args.warm):
                     t0 = pc()
@@ -198,13 +230,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.enable()
     ratio_warm = statistics.median(warm_u) / statistics.median(warm_b)
+    ratio_warm_core = statistics.median(warm_u) / statistics.median(warm_c)
     print(
         f"warm method (best of {args.warm} back to back): bashlex {statistics.median(warm_b):.2f} µs, "
-        f"uncached {statistics.median(warm_u):.2f} µs, ratio {ratio_warm:.3f}"
+        f"bashlex-core {statistics.median(warm_c):.2f} µs, uncached {statistics.median(warm_u):.2f} µs, "
+        f"ratio {ratio_warm:.3f} (over bashlex-core {ratio_warm_core:.3f})"
     )
+    for label, want in (("plain", True), ("other", False)):
+        idx = [i for i, p in enumerate(plain) if p is want]
+        if idx:
+            b, c_, u = (statistics.median([xs[i] for i in idx]) for xs in (warm_b, warm_c, warm_u))
+            print(f"  {label:<5} lines: {len(idx):>5}  uncached/bashlex {u / b:.3f}  uncached/bashlex-core {u / c_:.3f}")
     if args.json:
         print(json.dumps({"median_us": med, "p90_us": p90, "ratio": ratio, "ratio_no_trace": ratio_nt,
-                          "ratio_warm": ratio_warm, "n": len(cmds), "reps": args.reps}))
+                          "ratio_warm": ratio_warm, "ratio_core": ratio_core,
+                          "ratio_warm_core": ratio_warm_core, "classes": classes, "n": len(cmds), "reps": args.reps}))
 
     if args.profile:
         import cProfile
