@@ -159,6 +159,9 @@ _EV_POSITIONAL = tuple(f.name for f in dataclasses.fields(Evaluation)) == (
 _new_verdict = positional_new(CommandVerdict)
 _new_evaluation = positional_new(Evaluation)
 
+#: gated rules whose literals are all this long share one test per command (Engine._plan)
+_POOL_MIN = 3
+
 #: stands for any program name that no rule singles out (see Engine.__init__)
 _GENERIC_NAME = "\0generic"
 
@@ -368,12 +371,14 @@ class Engine:
         features: int,
     ) -> tuple[Any, tuple[tuple[Predicate, tuple[Predicate, ...], CompiledRule, Any], ...]]:
         """The untraced candidates ``rules`` of ``program`` for a command with ``features``:
-        ``(gate, entries)``. Entries are ``(match, unless, rule, own gate)`` in policy order,
-        without the rules that cannot match such a command (feature mask unmet, or
+        ``(gate, entries)``. Entries are ``(match, unless, rule, own gate, pooled)`` in policy
+        order, without the rules that cannot match such a command (feature mask unmet, or
         :func:`matchers.match_gate` says so). A rule with a gate (``own gate(mctx)``; None:
-        none) can only match when one of its gate atoms holds; ``gate(mctx)`` tests the atoms
-        of all of them at once (None: no such rule). When it fails, every gated rule is
-        skipped; when it holds, each one's own gate is tested before its match."""
+        none) can only match when one of its gate atoms holds, so its own gate is tested
+        before its match. The atoms of the *pooled* rules (gated rules whose literals are all
+        at least 3 characters long: short ones such as ``.`` occur in most commands) are also
+        tested all at once by ``gate(mctx)`` (None: no pooled rule); when it fails, every
+        pooled rule is skipped."""
         entries = []
         atoms: list[Any] = []
         for match, needs, unless, cr in rules:
@@ -382,9 +387,10 @@ class Engine:
             g = cr.gate(program, features) if cr.gate is not None else None
             if g == ():
                 continue
-            entries.append((match, unless, cr, gate_test(g) if g is not None else None))
-            if g is not None:
-                atoms.extend(g)
+            pooled = g is not None and all(len(x) >= _POOL_MIN for a in g for x in a.literals)
+            entries.append((match, unless, cr, gate_test(tuple(g)) if g is not None else None, pooled))
+            if pooled:
+                atoms.extend(g)  # type: ignore[arg-type]
         return (gate_test(tuple(dict.fromkeys(atoms))) if atoms else None), tuple(entries)
 
     def _traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int, int | None], ...]:
@@ -516,11 +522,14 @@ class Engine:
             plan = self._plan(rules[1], rules[2], features)
         gate, entries = plan
         skip = None
-        for match, unless, cr, own in entries:
+        for match, unless, cr, own, pooled in entries:
             if own is not None:
-                if skip is None:
-                    skip = not gate(ctx)
-                if skip or not own(ctx):
+                if pooled:
+                    if skip is None:
+                        skip = not gate(ctx)
+                    if skip:
+                        continue
+                if not own(ctx):
                     continue
             if not match(cmd, ctx):
                 continue

@@ -100,14 +100,16 @@ def test_gates_skip_rules() -> None:
     union gate fails, so they are skipped without trying their match."""
     fast = ENGINE._by_program["pytest"]
     gate, entries = ENGINE._plan("pytest", fast, F_ARGS)
-    gated = [cr.rule.id for _, _, cr, own in entries if own is not None]
-    assert {"reverse-shell", "read-secrets", "write-protected-path"} <= set(gated)
-    parsed = parse("pytest tests/unit -x -q")
-    ctx = LineState(parsed, cwd=WS, workspace=WS, home=HOME).context(0)
+    own = {cr.rule.id: g for _, _, cr, g, _ in entries if g is not None}
+    pooled = {cr.rule.id for _, _, cr, g, p in entries if p}
+    assert {"reverse-shell", "read-secrets", "write-protected-path"} <= set(own)
+    assert {"reverse-shell", "read-secrets"} <= pooled
+    ctx = LineState(parse("pytest tests/unit -x -q"), cwd=WS, workspace=WS, home=HOME).context(0)
     assert gate is not None and gate(ctx) is False
-    parsed = parse("pytest ~/.ssh/id_rsa")
-    ctx = LineState(parsed, cwd=WS, workspace=WS, home=HOME).context(0)
+    assert not any(g(ctx) for g in own.values())
+    ctx = LineState(parse("pytest ~/.ssh/id_rsa"), cwd=WS, workspace=WS, home=HOME).context(0)
     assert gate(ctx) is True
+    assert own["read-secrets"](ctx) and own["write-protected-path"](ctx)
 
 
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -153,6 +153,19 @@ def test_trie_regex_is_containment(lits: list[str], text: str) -> None:
     assert literal_test(lits)(text) == any(x in text for x in lits)
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    lits=st.lists(st.text(alphabet="abkKsS._-", min_size=1, max_size=5), min_size=1, max_size=8),
+    text=st.text(alphabet="abkKsSxX._-\u212a\u017f\u0130\u0131", max_size=16),
+)
+def test_ignorecase_literal_test_is_an_ignorecase_search(lits: list[str], text: str) -> None:
+    """The case-insensitive literal test (lower-cased plain search on ASCII text) answers what
+    an IGNORECASE search of the literals answers, also on text with the Kelvin sign, long s
+    and dotted/dotless i, which IGNORECASE folds and str.lower() does not."""
+    want = re.search("|".join(map(re.escape, lits)), text, re.IGNORECASE) is not None
+    assert literal_test(lits, ignorecase=True)(text) == want
+
+
 @pytest.mark.parametrize(
     "match, program, expected",
     [
