@@ -320,11 +320,23 @@ def _words_of(c: Command):
                 yield r.target, Ctx.REDIRECT, False
 
 
+def _identity(c: Command) -> tuple:
+    """:func:`_key` plus the argv texts: the same command found twice."""
+    return (_key(c), tuple([w.text for w in c.argv]))
+
+
 def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int, depth: int, work: list[int]) -> None:
-    """Re-parse substitutions no front turned into commands; mark what stays hidden."""
+    """Re-parse substitutions no front turned into commands; mark what stays hidden.
+
+    On a line that no front parsed cleanly, the commands found inside a substitution come
+    from tree-sitter's error recovery, which can drop words (``$(a && b $({x,y}))``: the
+    ``$({x,y})`` argument is gone). There every substitution is re-parsed, and a command it
+    yields is added unless the same command (same name span, same argv) is already known."""
     entries = res.entries
     too_deep = Marker.TOO_DEEP in res.markers
+    reliable = res.parsed
     starts: list[int] | None = None
+    seen: set[tuple] | None = None
     for e in list(entries):
         for w, where, heredoc in _words_of(e.cmd):
             raw = w.raw
@@ -347,7 +359,8 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                 if starts is None:
                     starts = sorted(o.cmd.span[0] for o in entries)
                 k = bisect_left(starts, a)
-                if k < len(starts) and starts[k] < b:
+                inside = k < len(starts) and starts[k] < b
+                if inside and reliable:
                     continue  # some command starts inside: the parsers saw this substitution
                 if too_deep:
                     e.markers.add(Marker.TOO_DEEP)
@@ -361,7 +374,8 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                     pos = None if issue.position is None else issue.position + a
                     res.errors.append(ParseIssue(f"in substitution: {issue.message}", pos, issue.parser))
                 if not nested.entries:
-                    e.markers.add(Marker.HIDDEN_SUBSTITUTION)
+                    if not inside:
+                        e.markers.add(Marker.HIDDEN_SUBSTITUTION)
                     continue
                 prefix = e.cmd.context
                 if where is not None:
@@ -369,8 +383,15 @@ def _hidden_substitutions(src: str, res: _Result, max_chars: int, max_depth: int
                 if in_param:
                     prefix += (Ctx.PARAMETER,)
                 prefix += (_SUBST_CTX[kind],)
+                if inside and seen is None:
+                    seen = {_identity(o.cmd) for o in entries}
                 for ne in nested.entries:
                     _relocate(ne, prefix, (), shift=a)
+                    if inside:
+                        ident = _identity(ne.cmd)
+                        if ident in seen:  # type: ignore[operator]
+                            continue
+                        seen.add(ident)  # type: ignore[union-attr]
                     entries.append(ne)
                     insort(starts, ne.cmd.span[0])
                 if nested.markers & {Marker.TOO_DEEP, Marker.PARSE_ERROR}:
