@@ -92,6 +92,8 @@ def test_brace_cap() -> None:
 
 PROPAGATION = [
     ("f=~/.ssh/id_rsa; cat $f", [ASSIGN, R("cat", ["cat", ("$HOME/.ssh/id_rsa", D)])]),
+    # a dynamic value stays dynamic inside double quotes (policies resolve $HOME only there)
+    ('f=~/.ssh/id_rsa; cat "$f" x"$f"', [ASSIGN, R("cat", ["cat", ("$HOME/.ssh/id_rsa", D), ("x$HOME/.ssh/id_rsa", D)])]),
     ("d=src; ls $d", [ASSIGN, R("ls", ["ls", "src"])]),
     ("d=src; ls \"$d\"/x ${d}y", [ASSIGN, R("ls", ["ls", "src/x", "srcy"])]),
     ("export X=/etc; cat $X/shadow", [R("export", ["export", "X=/etc"]), R("cat", ["cat", "/etc/shadow"])]),
@@ -266,6 +268,12 @@ def test_propagated_redirect_target_and_prefix_value() -> None:
     c = line.commands[1]
     assert (c.assignments[0].value.text, c.assignments[0].value.dynamic) == ("/tmp/x/y", False)
     assert [(r.target.text, r.target.dynamic, r.target.raw) for r in c.redirects] == [("/tmp/x/in", False, "$d/in")]
+
+
+def test_quoted_home_value_in_redirect_target_stays_dynamic() -> None:
+    # a static "$HOME/.bashrc" would be read as a relative path by the matchers
+    c = parse('f=~/.bashrc; echo x >> "$f"').commands[1]
+    assert [(r.target.text, r.target.dynamic, r.target.raw) for r in c.redirects] == [("$HOME/.bashrc", True, '"$f"')]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def home_text(text: str, raw_starts_with_tilde: bool) -> tuple[str, bool]:
     return text, True  # ~user: unknown
 
 
-def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True) -> list[tuple[str, bool]] | None:
+def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True, unquoted: Lookup | None = None) -> list[tuple[str, bool]] | None:
     """Expand ``$NAME``/``${NAME}`` in one raw word with ``lookup``; returns the fields
     ``(text, dynamic)`` bash would produce, or None if the word holds any expansion that
     is not known (other parameters, ``${x:-..}``, ``$( )``, arithmetic ...).
@@ -193,8 +193,13 @@ def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True) 
     assignment values or redirect targets, where None is returned if a split would
     happen) and a field with an unquoted glob character is dynamic. A field that comes out
     empty from unquoted text only is dropped, as bash does. ``glob=False`` (assignment
-    values): glob characters are literal."""
+    values): glob characters are literal. A value that is dynamic makes every field
+    dynamic, quoted or not (``"$f"`` with ``f=~/x`` is ``$HOME/x``, which policies resolve
+    only in a dynamic word). ``unquoted``, when given, is used instead of ``lookup`` for
+    references outside double quotes (a value that may only be used quoted)."""
     segs: list[tuple[str, int]] = []  # (text, kind) kind: 0 literal unquoted, 1 quoted, 2 unquoted value
+    ulookup = lookup if unquoted is None else unquoted
+    qdyn = [False]  # set by _dq when a quoted value is dynamic
     dyn = False
     n = len(raw)
     i = 0
@@ -216,7 +221,7 @@ def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True) 
             segs.append((raw[i + 1 : j], 1))
             i = j + 1
         elif c == '"':
-            i = _dq(raw, i + 1, lookup, segs)
+            i = _dq(raw, i + 1, lookup, segs, qdyn)
             if i < 0:
                 return None
         elif c == "$":
@@ -226,7 +231,7 @@ def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True) 
                 i = _ansi_c(raw, i + 2, out)
                 segs.append(("".join(out), 1))
             elif nx == '"':
-                i = _dq(raw, i + 2, lookup, segs)
+                i = _dq(raw, i + 2, lookup, segs, qdyn)
                 if i < 0:
                     return None
             elif nx and nx in "([":
@@ -235,7 +240,7 @@ def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True) 
                 segs.append(("$", 0))
                 i += 1
             else:
-                r = _param(raw, i, lookup)
+                r = _param(raw, i, ulookup)
                 if r is None:
                     return None
                 (val, vdyn), i = r
@@ -246,7 +251,7 @@ def substitute(raw: str, lookup: Lookup, split: bool = True, glob: bool = True) 
         else:
             segs.append((c, 0))
             i += 1
-    return _fields(segs, dyn, split, glob)
+    return _fields(segs, dyn or qdyn[0], split, glob)
 
 
 def _param(s: str, i: int, lookup: Lookup) -> tuple[tuple[str, bool], int] | None:
@@ -272,9 +277,10 @@ def _param(s: str, i: int, lookup: Lookup) -> tuple[tuple[str, bool], int] | Non
     return v, end
 
 
-def _dq(s: str, i: int, lookup: Lookup, segs: list[tuple[str, int]]) -> int:
+def _dq(s: str, i: int, lookup: Lookup, segs: list[tuple[str, int]], dyn: list[bool]) -> int:
     """A double-quoted part starting after its quote: append quoted segments, return the
-    index past it, or -1 if it holds an unknown expansion."""
+    index past it, or -1 if it holds an unknown expansion; ``dyn[0]`` becomes True when a
+    substituted value is dynamic."""
     n = len(s)
     while i < n:
         c = s[i]
@@ -299,7 +305,9 @@ def _dq(s: str, i: int, lookup: Lookup, segs: list[tuple[str, int]]) -> int:
             r = _param(s, i, lookup)
             if r is None:
                 return -1
-            (val, _vdyn), i = r
+            (val, vdyn), i = r
+            if vdyn:
+                dyn[0] = True
             segs.append((val, 1))
         elif c == "`":
             return -1
@@ -339,9 +347,10 @@ def _fields(segs: list[tuple[str, int]], dyn: bool, split: bool, do_glob: bool =
     return fields
 
 
-def expand_word(w: Word, lookup: Lookup | None) -> list[Word] | None:
+def expand_word(w: Word, lookup: Lookup | None, unquoted: Lookup | None = None) -> list[Word] | None:
     """The words bash makes of argument word ``w``: brace expansion, then known variables
-    (with ``lookup``), then word splitting. None when nothing changes (the common case).
+    (with ``lookup``; ``unquoted`` for references outside double quotes, see
+    :func:`substitute`), then word splitting. None when nothing changes (the common case).
     Every returned Word keeps ``w.raw`` and ``w.span``."""
     raw = w.raw
     variants = [raw]
@@ -362,7 +371,7 @@ def expand_word(w: Word, lookup: Lookup | None) -> list[Word] | None:
     for var in variants:
         if not var:
             continue  # an empty unquoted word from brace expansion is removed (``x{,}``)
-        fields = substitute(var, lookup) if subst else None  # type: ignore[arg-type]
+        fields = substitute(var, lookup, unquoted=unquoted) if subst else None  # type: ignore[arg-type]
         if fields is None:
             text, flags = analyze(var)
             fields = [(text, bool(flags & F_DYNAMIC))]
