@@ -284,6 +284,45 @@ def _inside(path: str, root: str | None) -> bool:
     return path == root or path.startswith(root + "/")
 
 
+def _norm(path: str) -> str:
+    """``posixpath.normpath`` as the kernel sees it: a leading ``//`` (which POSIX normpath
+    keeps) is ``/`` on Linux, so ``//etc/shadow`` is ``/etc/shadow``."""
+    p = posixpath.normpath(path)
+    return "/" + p.lstrip("/") if p.startswith("//") else p
+
+
+def _aliases(path: str) -> tuple[str, ...]:
+    """``path`` and what it also names: ``/proc/<pid>/root/x`` is ``/x`` (the process's root
+    directory, the real root for processes of this system)."""
+    if path.startswith("/proc/"):
+        parts = path.split("/", 4)  # "", "proc", pid, "root", rest
+        if len(parts) >= 4 and parts[3] == "root":
+            return (path, "/" + (parts[4] if len(parts) > 4 else ""))
+    return (path,)
+
+
+def _flag_values(t: str) -> list[str]:
+    """Path-like values a flag word carries: the value of ``--opt=value`` and ``-opt=value``
+    (Go and Java style), a ``/``-path attached to a short option (``-o/etc/passwd``,
+    ``-o./x``), and the parts of such a value after a ``type:`` prefix or between ``:``
+    (``--cov-report=xml:../x``, ``--output-format=json:/etc/passwd``) that look like paths."""
+    out: list[str] = []
+    if "=" in t:
+        v = t.split("=", 1)[1]
+        if v:
+            out.append(v)
+            if ":" in v:
+                out += [x for x in v.split(":")[1:] if x[:1] in ("/", "~", ".")]
+    elif t[:2] != "--":
+        i = t.find("/")
+        if i > 1:
+            j = i
+            while j > 1 and t[j - 1] in ".~":
+                j -= 1
+            out.append(t[j:])
+    return out
+
+
 _VAR_PREFIX = re.compile(r"^\$(?:\{(HOME|PWD)\}|(HOME|PWD))(?=/|$)")
 
 
@@ -316,6 +355,10 @@ def _static_path_text(word_text: str, raw: str, dynamic: bool, home: str) -> tup
 # --------------------------------------------------------------------------------------------
 
 
+#: contexts whose commands may run after any `cd` of the line (see LineState._track_cwd)
+_CTX_ANYWHERE = frozenset({Ctx.FUNCTION, Ctx.LOOP})
+
+
 class LineState:
     """What all commands of one evaluation share: the parsed line, the starting working
     directory, workspace and home, and lazily computed per-line facts (the working-directory
@@ -344,7 +387,7 @@ class LineState:
     def cwd(self) -> str:
         """The working directory the line starts in (the process's when none was given)."""
         if self._cwd is None:
-            self._cwd = posixpath.normpath(os.getcwd())
+            self._cwd = _norm(os.getcwd())
         return self._cwd
 
     @property
@@ -375,10 +418,12 @@ class LineState:
         later working directories unknown."""
         cands: tuple[str, ...] = (self.cwd,)
         out: list[tuple[str, ...]] = []
+        cd_seen = False
         for cmd in self.commands:
             out.append(cands)
             if cmd.program not in ("cd", "pushd", "popd", "chdir"):
                 continue
+            cd_seen = True
             if not cands:
                 continue
             if cmd.program == "popd":
@@ -398,14 +443,27 @@ class LineState:
                     text, pwd = st
                     if pwd:
                         text = text[len("\0PWD") :].lstrip("/") or "."
-                    targets = tuple(
-                        posixpath.normpath(posixpath.join(c, text)) for c in cands
-                    )
+                    targets = tuple(_norm(posixpath.join(c, text)) for c in cands)
             if targets is None:
                 cands = ()
                 continue
             merged = tuple(dict.fromkeys(cands + targets))
             cands = merged if len(merged) <= 8 else ()
+        if cd_seen and out:
+            # A function body runs where it is called, a loop body again after a later `cd`
+            # in the loop: commands in them may run in any directory the line reaches.
+            every: tuple[str, ...] | None = ()
+            for c in (*out, cands):
+                if not c:
+                    every = None
+                    break
+                every = every + c  # type: ignore[operator]
+            every = tuple(dict.fromkeys(every)) if every is not None else ()
+            if len(every) > 8:
+                every = ()
+            for i, cmd in enumerate(self.commands):
+                if not _CTX_ANYWHERE.isdisjoint(cmd.context):
+                    out[i] = every
         return tuple(out)
 
     def pipeline_members(self, pipe_id: int) -> list[int]:
@@ -499,7 +557,7 @@ class MatchContext:
         if pwd:
             t = t[len("\0PWD") :].lstrip("/") or "."
         elif t.startswith("/"):
-            return (posixpath.normpath(t) if t != "//" else "/",)
+            return _aliases(_norm(t))
         cands = self.cwd_candidates
         if not cands:
             return ()
@@ -507,9 +565,9 @@ class MatchContext:
             c = cands[0]
             if t and "//" not in t and t[-1] != "/" and "/." not in "/" + t:
                 # nothing to normalise: no ".", "..", empty or trailing component
-                return (c + "/" + t if c != "/" else "/" + t,)
-            return (posixpath.normpath(posixpath.join(c, t)),)
-        return tuple(dict.fromkeys(posixpath.normpath(posixpath.join(c, t)) for c in cands))
+                return _aliases(c + "/" + t if c != "/" else "/" + t)
+            return _aliases(_norm(posixpath.join(c, t)))
+        return tuple(dict.fromkeys(a for c in cands for a in _aliases(_norm(posixpath.join(c, t)))))
 
     @property
     def path_candidates(self) -> tuple[tuple[str, ...], ...]:
@@ -521,29 +579,32 @@ class MatchContext:
             cands: tuple[str, ...] | None = None
             for w in self.command.argv[1:]:
                 t = w.text
+                if after_dd and t[:1] == "-" and "=" in t:
+                    # after `--` the words go to another program (a test binary ...), which
+                    # may read them as options: their values count too
+                    for v in _flag_values(t):
+                        out.append(resolve(v, v, w.dynamic))
                 if not after_dd:
                     if t == "--":
                         after_dd = True
                         continue
                     if t[:1] == "-" and t != "-":
-                        if t[:2] == "--" and "=" in t:
-                            v = t.split("=", 1)[1]
-                            if v:
-                                out.append(resolve(v, v, w.dynamic))
+                        for v in _flag_values(t):
+                            out.append(resolve(v, v, w.dynamic))
                         continue
                 if t == "-" or t == "":
                     continue
                 if not w.dynamic and w.raw[:1] != "~" and "//" not in t and "/." not in t and t[-1] != "/":
                     # static text with nothing to normalise
                     if t[0] == "/":
-                        out.append((t,))
+                        out.append(_aliases(t))
                         continue
                     if t[0] != ".":
                         if cands is None:
                             cands = self.cwd_candidates
                         if len(cands) == 1:
                             c = cands[0]
-                            out.append((c + "/" + t if c != "/" else "/" + t,))
+                            out.append(_aliases(c + "/" + t if c != "/" else "/" + t))
                             continue
                 out.append(resolve(t, w.raw, w.dynamic))
             self._path_cands = tuple(out)

@@ -88,11 +88,37 @@ def ctx_for(*cmds: Command, cwd: str = "/ws", ws: str = "/ws", home: str = "/hom
         ([C("cd", W("$D", "$D", True)), C("cat", "f", "/abs")], 1, [(), ("/abs",)]),
         ([C("cd"), C("cat", "f")], 1, [("/ws/f", "/home/u/f")]),
         ([C("cd", "-"), C("cat", "f")], 1, [()]),
+        # a leading // is / on Linux; /proc/<pid>/root/x is also /x
+        ([C("cat", "//etc/shadow", "/proc/self/root/etc/shadow", "x/../../../proc/1/root")], 0,
+         [("/etc/shadow",), ("/proc/self/root/etc/shadow", "/etc/shadow"), ("/proc/1/root", "/")]),
+        # values of flags: --opt=v, -opt=v (Go style), type:path parts, -o/path, and --opt=v after --
+        ([C("go", "-coverprofile=/etc/p", "--cov-report=xml:../x", "-o/etc/q", "-o./r", "--", "--log=../l")], 0,
+         [("/etc/p",), ("/ws/xml:../x",), ("/x",), ("/etc/q",), ("/ws/r",), ("/l",), ("/ws/--log=../l",)]),
+        ([C("gcc", "-Wl,-rpath,/opt/lib", "-O2", "--std=c11")], 0, [("/opt/lib",), ("/ws/c11",)]),
     ],
 )
 def test_paths_resolution(cmds: list[Command], index: int, expected: list[tuple[str, ...]]) -> None:
     line = ctx_for(*cmds)
     assert [p.candidates for p in line.context(index).paths] == expected
+
+
+def test_function_and_loop_bodies_may_run_after_any_cd() -> None:
+    """A function body runs where the function is called; a loop body runs again after a
+    `cd` later in the loop: with a `cd` in the line, their commands get every directory
+    the line reaches (source order would give only the one at their definition)."""
+    from policy_router.shell import parse
+
+    for text, index, want in [
+        ("f(){ cat .x; }; cd ~ && f", 0, {"/ws", "/home/u"}),
+        ("for i in 1 2; do cat .x; cd ~; done", 0, {"/ws", "/home/u"}),
+        ("for i in 1 2; do cat .x; done; cd ~", 0, {"/ws", "/home/u"}),
+        ("cat .x; cd ~", 0, {"/ws"}),
+        ("for i in 1 2; do cat .x; done", 0, {"/ws"}),
+    ]:
+        parsed = parse(text)
+        line = LineState(parsed, cwd="/ws", workspace="/ws", home="/home/u")
+        assert parsed.commands[index].program == "cat", text
+        assert set(line.cwd_candidates(index)) == want, text
 
 
 PATH_CASES = [
