@@ -27,8 +27,11 @@ from .matchers import (
     CompileContext,
     LineState,
     MatchContext,
+    abbreviations,
     compile_match,
     gate_test,
+    long_options,
+    norm_path,
     is_exact_name,
     match_gate,
     program_features,
@@ -193,7 +196,7 @@ class Engine:
 
     __slots__ = ("policy", "_rules", "_by_program", "_traced", "_adjust", "_home", "_pm",
                  "_exact", "_nonexact", "_default_matches", "_special", "_generic",
-                 "_default_events", "_enter", "_plans")
+                 "_default_events", "_enter", "_plans", "_abbrev")
 
     def __init__(self, policy: Policy, pm: Any = None):
         from .plugins import default_plugin_manager, matcher_registry
@@ -272,7 +275,12 @@ class Engine:
         self._generic = (self._fast_list(_GENERIC_NAME, generic), self._traced_list(_GENERIC_NAME, generic))
         hook = getattr(self._pm.hook, "policy_router_adjust_decision", None)
         self._adjust = tuple(hook.get_hookimpls()) if hook is not None else ()
-        self._home = posixpath.normpath(os.path.expanduser("~"))
+        self._home = norm_path(os.path.expanduser("~"))
+        # abbreviations of the long options the policy names (matchers.abbreviations)
+        opts: set[str] = set()
+        for rule in policy.rules:
+            opts |= long_options(rule.match) | long_options(rule.unless)
+        self._abbrev = abbreviations(opts)
         self._default_matches = tuple(self._default_match(i) for i in range(_PREMADE))
         # immutable trace events, built once
         dd = policy.defaults.decision.value
@@ -418,9 +426,10 @@ class Engine:
         resolve ``paths`` and ``redirects``."""
         line = LineState(
             parsed,
-            cwd=cwd if not cwd or _is_normal(cwd) else posixpath.normpath(cwd),
-            workspace=workspace if not workspace or _is_normal(workspace) else posixpath.normpath(workspace),
-            home=(home if _is_normal(home) else posixpath.normpath(home)) if home else self._home,
+            cwd=cwd if not cwd or _is_normal(cwd) else norm_path(cwd),
+            workspace=workspace if not workspace or _is_normal(workspace) else norm_path(workspace),
+            home=(home if _is_normal(home) else norm_path(home)) if home else self._home,
+            abbrev=self._abbrev,
         )
         events: list[TraceEvent] | None = [] if trace else None
         verdicts: list[CommandVerdict] = []

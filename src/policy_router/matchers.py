@@ -35,6 +35,9 @@ __all__ = [
     "PathInfo",
     "compile_match",
     "literal_prefilter",
+    "long_options",
+    "abbreviations",
+    "norm_path",
     "GateAtom",
     "match_gate",
     "gate_test",
@@ -223,6 +226,82 @@ def normalize_flags(args: Sequence[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+# ---- long-option abbreviations ---------------------------------------------------------------
+#
+# getopt_long (GNU tools) and Python's argparse accept any unambiguous prefix of a long
+# option: `sort --out=F` is `sort --output=F`, `grep --recu` is `grep --recursive`. Patterns
+# name options in full, so a command's abbreviated options are matched as every long option
+# of the policy that they abbreviate (an over-approximation: `none` lists and the matches of
+# strict rules only get stricter).
+
+_LONG_OPT = re.compile(r"--([A-Za-z0-9][A-Za-z0-9_-]*)")
+_LONG_GROUP = re.compile(r"--\((?:\?:)?([A-Za-z0-9_|-]+)\)")
+
+
+def _long_options_in(pattern: str) -> set[str]:
+    """The long options a flags/args pattern names: ``--x`` in an exact or glob pattern,
+    ``--x`` and ``--(a|b)`` in a ``re:`` pattern."""
+    out = {"--" + m.group(1) for m in _LONG_OPT.finditer(pattern)}
+    if pattern.startswith("re:"):
+        for m in _LONG_GROUP.finditer(pattern):
+            out |= {"--" + alt for alt in m.group(1).split("|") if alt}
+    return {o.rstrip("-_") for o in out if len(o) > 3}
+
+
+def long_options(obj: Any) -> set[str]:
+    """Every long option named under a ``flags`` or ``args`` key anywhere in a match object
+    (nested objects included)."""
+    out: set[str] = set()
+    if isinstance(obj, Mapping):
+        for key, value in obj.items():
+            if key in ("flags", "args") and isinstance(value, Mapping):
+                for part in ("any", "all", "none"):
+                    for p in _as_list(value.get(part) or ()):
+                        if isinstance(p, str):
+                            out |= _long_options_in(p)
+            else:
+                out |= long_options(value)
+    elif isinstance(obj, (list, tuple)):
+        for x in obj:
+            out |= long_options(x)
+    return out
+
+
+def abbreviations(options: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """``{abbreviation: the options it may stand for}``: every proper prefix (``--`` and at
+    least one character) of each option that is not itself one of the options."""
+    known = set(options)
+    table: dict[str, set[str]] = {}
+    for opt in known:
+        for k in range(3, len(opt)):
+            pre = opt[:k]
+            if pre not in known:
+                table.setdefault(pre, set()).add(opt)
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+def _expand_abbreviations(args: tuple[str, ...], table: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """``args`` with, right after each abbreviated long option (before ``--``), the options
+    it may stand for (with the same ``=value``)."""
+    out: list[str] | None = None
+    for i, a in enumerate(args):
+        if a == "--":
+            if out is not None:
+                out += args[i:]
+            break
+        full = table.get(a.partition("=")[0]) if a[:2] == "--" else None
+        if full is None:
+            if out is not None:
+                out.append(a)
+            continue
+        if out is None:
+            out = list(args[:i])
+        _, eq, val = a.partition("=")
+        out.append(a)
+        out += [f + eq + val for f in full]
+    return args if out is None else tuple(out)
+
+
 def positional_words(program: str, args: Sequence[str]) -> tuple[str, ...]:
     """``args`` without options: global options of ``program`` that take a value skip that
     value too (``git -C DIR commit`` gives ``("commit", ...)``); after ``--`` every word is
@@ -284,7 +363,7 @@ def _inside(path: str, root: str | None) -> bool:
     return path == root or path.startswith(root + "/")
 
 
-def _norm(path: str) -> str:
+def norm_path(path: str) -> str:
     """``posixpath.normpath`` as the kernel sees it: a leading ``//`` (which POSIX normpath
     keeps) is ``/`` on Linux, so ``//etc/shadow`` is ``/etc/shadow``."""
     p = posixpath.normpath(path)
@@ -364,7 +443,7 @@ class LineState:
     directory, workspace and home, and lazily computed per-line facts (the working-directory
     candidates of each command after ``cd``, pipeline membership). One per evaluation."""
 
-    __slots__ = ("parsed", "commands", "_cwd", "workspace", "home", "_cwds", "_pipes", "_ctxs")
+    __slots__ = ("parsed", "commands", "_cwd", "workspace", "home", "_cwds", "_pipes", "_ctxs", "abbrev")
 
     def __init__(
         self,
@@ -373,7 +452,11 @@ class LineState:
         cwd: str | None,
         workspace: str | None,
         home: str,
+        abbrev: Mapping[str, tuple[str, ...]] | None = None,
     ):
+        #: long-option abbreviations (see :func:`abbreviations`); commands' ``args`` also
+        #: carry the options their abbreviated options may stand for
+        self.abbrev = abbrev
         self.parsed = parsed
         self.commands = parsed.commands
         self._cwd = cwd
@@ -387,7 +470,7 @@ class LineState:
     def cwd(self) -> str:
         """The working directory the line starts in (the process's when none was given)."""
         if self._cwd is None:
-            self._cwd = _norm(os.getcwd())
+            self._cwd = norm_path(os.getcwd())
         return self._cwd
 
     @property
@@ -443,7 +526,7 @@ class LineState:
                     text, pwd = st
                     if pwd:
                         text = text[len("\0PWD") :].lstrip("/") or "."
-                    targets = tuple(_norm(posixpath.join(c, text)) for c in cands)
+                    targets = tuple(norm_path(posixpath.join(c, text)) for c in cands)
             if targets is None:
                 cands = ()
                 continue
@@ -490,8 +573,11 @@ class MatchContext:
         self.command: Command = line.commands[index]
         #: a fixed working directory (the engine evaluates each possible cwd on its own)
         self._cwds: tuple[str, ...] | None = (cwd,) if cwd is not None else None
-        #: ``argv[1:]`` texts
+        #: ``argv[1:]`` texts, each abbreviated long option followed by the options of the
+        #: policy it may stand for (see :func:`abbreviations`)
         self.args: tuple[str, ...] = tuple([w.text for w in self.command.argv[1:]])
+        if line.abbrev:
+            self.args = _expand_abbreviations(self.args, line.abbrev)
         self._flags: frozenset[str] | None = None
         self._subwords: tuple[str, ...] | None = None
         self._paths: tuple[PathInfo, ...] | None = None
@@ -533,7 +619,7 @@ class MatchContext:
     def subcommand_words(self) -> tuple[str, ...]:
         """Positional words after skipping the program's global options."""
         if self._subwords is None:
-            self._subwords = positional_words(self.command.program, self.args)
+            self._subwords = positional_words(self.command.program, [w.text for w in self.command.argv[1:]])
         return self._subwords
 
     @property
@@ -557,7 +643,7 @@ class MatchContext:
         if pwd:
             t = t[len("\0PWD") :].lstrip("/") or "."
         elif t.startswith("/"):
-            return _aliases(_norm(t))
+            return _aliases(norm_path(t))
         cands = self.cwd_candidates
         if not cands:
             return ()
@@ -566,8 +652,8 @@ class MatchContext:
             if t and "//" not in t and t[-1] != "/" and "/." not in "/" + t:
                 # nothing to normalise: no ".", "..", empty or trailing component
                 return _aliases(c + "/" + t if c != "/" else "/" + t)
-            return _aliases(_norm(posixpath.join(c, t)))
-        return tuple(dict.fromkeys(a for c in cands for a in _aliases(_norm(posixpath.join(c, t)))))
+            return _aliases(norm_path(posixpath.join(c, t)))
+        return tuple(dict.fromkeys(a for c in cands for a in _aliases(norm_path(posixpath.join(c, t)))))
 
     @property
     def path_candidates(self) -> tuple[tuple[str, ...], ...]:

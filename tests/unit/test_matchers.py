@@ -121,6 +121,35 @@ def test_function_and_loop_bodies_may_run_after_any_cd() -> None:
         assert set(line.cwd_candidates(index)) == want, text
 
 
+def test_long_options_of_patterns() -> None:
+    from policy_router.matchers import long_options
+
+    obj = {"flags": {"none": ["--output", "-o", "--pre*"]},
+           "any_of": [{"args": {"any": ["re:^--(exec-path|git-dir)=", "re:(?i)^--open-files-in-pager\\b"]}}],
+           "not": {"flags": {"any": ["--list"]}}, "program": ["--not-an-option-key"]}
+    assert long_options(obj) == {"--output", "--pre", "--exec-path", "--git-dir", "--open-files-in-pager", "--list"}
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--out=/x", "a"], ["--out=/x", "--outdated=/x", "--output=/x", "a"]),
+        (["--output", "x"], ["--output", "x"]),  # a full option is not expanded
+        (["-o", "--recu", "--", "--out"], ["-o", "--recu", "--recursive", "--", "--out"]),  # not after --
+        (["--zzz", "plain"], ["--zzz", "plain"]),
+    ],
+)
+def test_abbreviated_long_options_are_matched_as_what_they_may_stand_for(args: list[str], expected: list[str]) -> None:
+    from policy_router.matchers import abbreviations
+
+    table = abbreviations(["--output", "--outdated", "--recursive", "--o"])
+    line = LineState(ParsedLine("<t>", (C("sort", *args),)), cwd="/ws", workspace="/ws", home="/h", abbrev=table)
+    ctx = line.context(0)
+    assert list(ctx.args) == expected
+    # positional words come from the real arguments only
+    assert ctx.subcommand_words == positional_words("sort", args)
+
+
 PATH_CASES = [
     ({"any": ["$WORKSPACE"]}, C("cat", "src/a"), True),
     ({"any": ["$WORKSPACE"]}, C("cat", "/etc/a"), False),
