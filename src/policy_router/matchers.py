@@ -837,11 +837,22 @@ def _regex_any(sources: Sequence[str]) -> Callable[[str], Any] | None:
         return None
     if len(sources) == 1:
         return re.compile(sources[0]).search
+    # A backreference (\1, (?P=name)) counts groups from the start of the whole pattern, so
+    # a source with one is searched on its own; the others share one alternation.
+    alone = [x for x in sources if _BACKREF.search(x)]
+    shared = [x for x in sources if not _BACKREF.search(x)]
     try:
-        return re.compile("|".join(_scoped(s) for s in sources)).search
+        joined = re.compile("|".join(_scoped(x) for x in shared)).search if shared else None
     except re.error:
-        parts = tuple(re.compile(s).search for s in sources)
-        return lambda s: any(f(s) is not None for f in parts) or None
+        joined = None
+        alone = list(sources)
+    if not alone:
+        return joined
+    parts = tuple(re.compile(x).search for x in alone) + ((joined,) if joined is not None else ())
+    return lambda s: next((m for m in (f(s) for f in parts) if m is not None), None)
+
+
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 
 
 def _string_parts(patterns: Iterable[str] | str, ctx: CompileContext, *sub: Any) -> tuple[frozenset[str], list[str]]:
@@ -945,7 +956,7 @@ def _seq_requirement(items: Sequence[Any]) -> frozenset[str] | None:
     # tells more than a leading directory such as "/home/". Otherwise the fewest, longest
     # literals; a lone punctuation character is nearly useless.
     for o in reversed(options):
-        if len(o) <= 4 and min(map(len, o)) >= 3:
+        if len(o) <= 4 and min(map(len, o)) >= 3 and o.isdisjoint(_COMMON_PREFIXES):
             return o
     return min(options, key=lambda o: (sum(_literal_cost(x) for x in o), len(o)))
 
@@ -954,10 +965,13 @@ def _literal_cost(lit: str) -> float:
     """How likely ``lit`` is to occur in an ordinary argument (lower: more selective)."""
     if len(lit) == 1 and lit in _COMMON_CHARS:
         return 10.0
+    if lit in _COMMON_PREFIXES:
+        return 10.0  # in every resolved path of a workspace under it
     return 1.0 / len(lit)
 
 
 _COMMON_CHARS = frozenset("/.-_=: ,")
+_COMMON_PREFIXES = frozenset({"/home/", "/home", "/root", "/root/", "/Users/", "/tmp/", "/work/"})
 
 
 def _literals_of(sources: Sequence[str]) -> tuple[frozenset[str], bool] | None:

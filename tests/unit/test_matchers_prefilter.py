@@ -181,3 +181,24 @@ def test_ignorecase_literal_test_is_an_ignorecase_search(lits: list[str], text: 
 )
 def test_program_features(match: dict, program: str, expected: int | None) -> None:
     assert program_features(freeze(match))(program) == expected
+
+
+@pytest.mark.parametrize(
+    "sources, text, expected",
+    [
+        # group numbers count from the start of a combined pattern: a source with a
+        # backreference is searched on its own (sed's `s,a,b,e` with a comma delimiter)
+        (["^x$", r"s([^\\\n])(?:(?!\1).)*\1(?:(?!\1).)*\1e"], "s,a,b,e", True),
+        (["^x$", r"s([^\\\n])(?:(?!\1).)*\1(?:(?!\1).)*\1e"], "s,a,b,g", False),
+        ([r"(a)(b)\2", r"(?P<q>['\"]).*(?P=q)", "^z"], "abb", True),
+        ([r"(a)(b)\2", r"(?P<q>['\"]).*(?P=q)", "^z"], "'x'", True),
+        ([r"(a)(b)\2", r"(?P<q>['\"]).*(?P=q)", "^z"], "zz", True),
+        ([r"(a)(b)\2", r"(?P<q>['\"]).*(?P=q)", "^z"], "ab'", False),
+    ],
+)
+def test_regex_sets_with_backreferences(sources: list[str], text: str, expected: bool) -> None:
+    from policy_router.matchers import _regex_any
+
+    assert (_regex_any(sources)(text) is not None) is expected
+    assert any(re.search(s, text) for s in sources) is expected
+
