@@ -4,7 +4,10 @@ through parse()). Each case compares the whole list of commands as rows."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import policy_router.shell.unwrap as U
 from policy_router.shell import Assignment, Ctx, Marker, PipelinePos, Word, parse
 from policy_router.shell.model import Command
 from policy_router.shell.unwrap import WRAPPERS, unwrap
@@ -414,3 +417,227 @@ def test_every_wrapper_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "parsing.md").read_text(encoding="utf-8")
     missing = sorted(w for w in WRAPPERS if f"`{w}`" not in doc)
     assert missing == []
+
+
+# ---------------------------------------------------------------------------------------------
+# option grammars: each wrapper's options are read as its getopt_long call reads them
+# (optional values only attached, any unambiguous abbreviation of a long option); a word that
+# is no option of the wrapper marks it eval_dynamic (where its command starts is unsure)
+
+X = [M.EXTRA_ARGS]
+ED = [M.EVAL_DYNAMIC, M.WRAPPER]
+
+OPTION_GRAMMAR = [
+    # xargs -l / -i / -e / --max-lines / --replace / --eof take an attached value only
+    ("echo -rf ~ | xargs -l rm", [
+        R("echo", ["echo", "-rf", "~"]),
+        R("xargs", ["xargs", "-l", "rm"], (), [M.WRAPPER]),
+        R("rm", ["rm"], W, X, ["xargs"], 1),
+    ]),
+    ("echo rm -rf / | xargs -l sudo", [
+        R("echo", ["echo", "rm", "-rf", "/"]),
+        R("xargs", ["xargs", "-l", "sudo"], (), [M.WRAPPER]),
+        R("sudo", ["sudo"], W, X, ["xargs"], 1),
+    ]),
+    ("xargs -0l rm", wrapped("xargs", ["xargs", "-0l", "rm"], ["rm"], "xargs", marks=X)),
+    ("xargs -l1 wc -l", wrapped("xargs", ["xargs", "-l1", "wc", "-l"], ["wc", "-l"], "xargs", marks=X)),
+    ("xargs -L 1 rm", wrapped("xargs", ["xargs", "-L", "1", "rm"], ["rm"], "xargs", marks=X)),
+    ("xargs --max-lines rm", wrapped("xargs", ["xargs", "--max-lines", "rm"], ["rm"], "xargs", marks=X)),
+    ("xargs --max-lines=2 rm", wrapped("xargs", ["xargs", "--max-lines=2", "rm"], ["rm"], "xargs", marks=X)),
+    ("xargs -e rm", wrapped("xargs", ["xargs", "-e", "rm"], ["rm"], "xargs", marks=X)),
+    ("xargs -E END rm", wrapped("xargs", ["xargs", "-E", "END", "rm"], ["rm"], "xargs", marks=X)),
+    ("xargs -i rm {}", wrapped("xargs", ["xargs", "-i", "rm", "{}"], ["rm", "{}"], "xargs", marks=X)),
+    ("xargs -n 1 echo", wrapped("xargs", ["xargs", "-n", "1", "echo"], ["echo"], "xargs", marks=X)),
+    ("xargs --max-a=1 echo", wrapped("xargs", ["xargs", "--max-a=1", "echo"], ["echo"], "xargs", marks=X)),
+    ("xargs -l", wrapped("xargs", ["xargs", "-l"], ["echo"], "xargs", marks=X)),
+    # the replace string is substituted in the command name too: the name is data
+    ("echo rm | xargs -I echo echo -rf ~", [
+        R("echo", ["echo", "rm"]),
+        R("xargs", ["xargs", "-I", "echo", "echo", "-rf", "~"], (), [M.WRAPPER]),
+        R("echo", ["echo", "-rf", "~"], W, [M.DYNAMIC_NAME, M.EXTRA_ARGS], ["xargs"], 1),
+    ]),
+    ("xargs -iecho echo x", wrapped("xargs", ["xargs", "-iecho", "echo", "x"], ["echo", "x"], "xargs", marks=[M.DYNAMIC_NAME, M.EXTRA_ARGS])),
+    ("xargs --replace=echo echo x", wrapped("xargs", ["xargs", "--replace=echo", "echo", "x"], ["echo", "x"], "xargs", marks=[M.DYNAMIC_NAME, M.EXTRA_ARGS])),
+    ("xargs -I{} {} x", wrapped("xargs", ["xargs", "-I{}", "{}", "x"], ["{}", "x"], "xargs", marks=[M.DYNAMIC_NAME, M.EXTRA_ARGS])),
+    ("xargs --repl echo x", wrapped("xargs", ["xargs", "--repl", "echo", "x"], ["echo", "x"], "xargs", marks=X)),  # {}
+    ("xargs -I{} cp {} dst/", wrapped("xargs", ["xargs", "-I{}", "cp", "{}", "dst/"], ["cp", "{}", "dst/"], "xargs", marks=X)),
+    # unknown or ambiguous options: read as flags, the wrapper is eval_dynamic
+    ("xargs -Z rm", [R("xargs", ["xargs", "-Z", "rm"], (), ED), R("rm", ["rm"], W, X, ["xargs"], 0)]),
+    ("xargs --max 1 echo", [R("xargs", ["xargs", "--max", "1", "echo"], (), ED), R("1", ["1", "echo"], W, X, ["xargs"], 0)]),
+    # env: abbreviations, -a/--argv0 takes a value
+    ("env --u echo rm -rf ~", wrapped("env", ["env", "--u", "echo", "rm", "-rf", "~"], ["rm", "-rf", "~"], "env")),
+    ("env --un FOO ls", wrapped("env", ["env", "--un", "FOO", "ls"], ["ls"], "env")),
+    ("env -u FOO ls", wrapped("env", ["env", "-u", "FOO", "ls"], ["ls"], "env")),
+    ("env --unset=FOO ls", wrapped("env", ["env", "--unset=FOO", "ls"], ["ls"], "env")),
+    ("env --sp='rm -rf ${HOME}' true", [
+        R("env", ["env", "--sp=rm -rf ${HOME}", "true"], (), [M.WRAPPER]),
+        R("rm", ["rm", "-rf", "${HOME}", "true"], W, (), ["env -S"], 0),
+    ]),
+    ("env -a echo rm -rf ~", wrapped("env", ["env", "-a", "echo", "rm", "-rf", "~"], ["rm", "-rf", "~"], "env")),
+    ("env --ch=/tmp ls", wrapped("env", ["env", "--ch=/tmp", "ls"], ["ls"], "env")),
+    ("env --i ls", [R("env", ["env", "--i", "ls"], (), ED), R("ls", ["ls"], W, (), ["env"], 0)]),  # ignore-environment / ignore-signal
+    ("env --frob ls", [R("env", ["env", "--frob", "ls"], (), ED), R("ls", ["ls"], W, (), ["env"], 0)]),
+    # sudo: options again after VAR=value, none after --
+    ("sudo --us root rm x", wrapped("sudo", ["sudo", "--us", "root", "rm", "x"], ["rm", "x"], "sudo")),
+    ("sudo A=1 -u root B=2 rm x", wrapped("sudo", ["sudo", "A=1", "-u", "root", "B=2", "rm", "x"], ["rm", "x"], "sudo")),
+    ("sudo -- A=1 rm", wrapped("sudo", ["sudo", "--", "A=1", "rm"], ["A=1", "rm"], "sudo")),
+    ("sudo --frob rm x", [R("sudo", ["sudo", "--frob", "rm", "x"], (), ED), R("rm", ["rm", "x"], W, (), ["sudo"], 0)]),
+    ("sudo --ed /etc/hosts", [R("sudo", ["sudo", "--ed", "/etc/hosts"])]),
+    ("sudo -h", [R("sudo", ["sudo", "-h"])]),
+    # the other wrappers
+    ("timeout --k 5 --sig KILL 10 rm x", wrapped("timeout", ["timeout", "--k", "5", "--sig", "KILL", "10", "rm", "x"], ["rm", "x"], "timeout")),
+    ("timeout -f -p 5 rm x", wrapped("timeout", ["timeout", "-f", "-p", "5", "rm", "x"], ["rm", "x"], "timeout")),
+    ("nice --adj 5 rm x", wrapped("nice", ["nice", "--adj", "5", "rm", "x"], ["rm", "x"], "nice")),
+    ("nice --10 rm x", wrapped("nice", ["nice", "--10", "rm", "x"], ["rm", "x"], "nice")),
+    ("stdbuf --out=L rm x", wrapped("stdbuf", ["stdbuf", "--out=L", "rm", "x"], ["rm", "x"], "stdbuf")),
+    ("setsid --fo rm x", wrapped("setsid", ["setsid", "--fo", "rm", "x"], ["rm", "x"], "setsid")),
+    ("nohup --frob rm x", [R("nohup", ["nohup", "--frob", "rm", "x"], (), ED), R("rm", ["rm", "x"], W, (), ["nohup"], 0)]),
+    ("ionice --classd 7 rm x", wrapped("ionice", ["ionice", "--classd", "7", "rm", "x"], ["rm", "x"], "ionice")),
+    ("ionice --cl 2 rm x", [R("ionice", ["ionice", "--cl", "2", "rm", "x"], (), ED), R("2", ["2", "rm", "x"], W, (), ["ionice"], 0)]),
+    ("flock --tim 5 /tmp/l rm x", wrapped("flock", ["flock", "--tim", "5", "/tmp/l", "rm", "x"], ["rm", "x"], "flock")),
+    # after the file flock compares with "-c" / "--command" exactly
+    ("flock /tmp/l --comm 'rm x'", wrapped("flock", ["flock", "/tmp/l", "--comm", "rm x"], ["--comm", "rm x"], "flock")),
+    ("watch --int 2 --ex rm x", wrapped("watch", ["watch", "--int", "2", "--ex", "rm", "x"], ["rm", "x"], "watch")),
+    ("watch -d rm -rf ~", [  # -d[=permanent]: rm is the command text
+        R("watch", ["watch", "-d", "rm", "-rf", "~"], (), [M.EVAL_DYNAMIC, M.NESTED_SHELL]),
+        R("rm", ["rm", "-rf", "~"], N, (), ["watch"], 0),
+    ]),
+    ("nsenter -t 1 -U rm x", wrapped("nsenter", ["nsenter", "-t", "1", "-U", "rm", "x"], ["rm", "x"], "nsenter")),
+    ("unshare --user rm x", wrapped("unshare", ["unshare", "--user", "rm", "x"], ["rm", "x"], "unshare")),
+    ("taskset --cpu 0 rm x", wrapped("taskset", ["taskset", "--cpu", "0", "rm", "x"], ["rm", "x"], "taskset")),
+    ("chrt -f 10 rm x", wrapped("chrt", ["chrt", "-f", "10", "rm", "x"], ["rm", "x"], "chrt")),
+    ("chrt -o rm x", wrapped("chrt", ["chrt", "-o", "rm", "x"], ["rm", "x"], "chrt")),  # no priority (newer chrt)
+    ("time --format=%e rm x", wrapped("time", ["time", "--format=%e", "rm", "x"], ["rm", "x"], "time")),
+    ("command -pv rm", [R("command", ["command", "-pv", "rm"])]),
+    ("doas -C /etc/doas.conf rm", [R("doas", ["doas", "-C", "/etc/doas.conf", "rm"])]),
+    ("su root --c 'rm -rf ~'", [R("su", ["su", "root", "--c", "rm -rf ~"], (), [M.NESTED_SHELL]), R("rm", ["rm", "-rf", "~"], N, (), ["su -c"], 0)]),
+    ("su --sess='rm x' bob", [R("su", ["su", "--sess=rm x", "bob"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["su -c"], 0)]),
+    ("su root -- -c 'rm x'", [R("su", ["su", "root", "--", "-c", "rm x"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["su -c"], 0)]),
+    ("script --comm 'rm x' /dev/null", [R("script", ["script", "--comm", "rm x", "/dev/null"], (), [M.NESTED_SHELL]), R("rm", ["rm", "x"], N, (), ["script -c"], 0)]),
+    ("strace -o '|rm -rf ~' true", [
+        R("strace", ["strace", "-o", "|rm -rf ~", "true"], (), [M.NESTED_SHELL, M.WRAPPER]),
+        R("true", ["true"], W, (), ["strace"], 0),
+        R("rm", ["rm", "-rf", "~"], N, (), ["strace -o"], 0),
+    ]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", OPTION_GRAMMAR, ids=[c for c, _ in OPTION_GRAMMAR])
+def test_wrapper_option_grammars(cmd: str, expected: list[tuple]) -> None:
+    assert rows(parse(cmd)) == expected
+
+
+def test_sudo_assignments_between_options_go_to_the_command() -> None:
+    line = parse("sudo A=1 -u root B=2 rm x")
+    assert [(a.name, a.value.text) for a in line.commands[1].assignments] == [("A", "1"), ("B", "2")]
+
+
+def test_long_option_abbreviations_follow_getopt_long() -> None:
+    """A prefix of exactly one long option is that option; a prefix of several (or of none)
+    is no option. Checked for every prefix of every long option of every grammar."""
+    for spec in GRAMMARS.values():
+        names = list(spec.long)
+        for name in names:
+            for k in range(1, len(name) + 1):
+                prefix = name[:k]
+                owners = [o for o in names if o.startswith(prefix)]
+                expect = prefix if prefix in names else (owners[0] if len(owners) == 1 else None)
+                assert U._long_name(spec.long, prefix) == expect, (name, prefix)
+        assert U._long_name(spec.long, "zz-no-such-option") is None
+
+
+# ---- properties over the grammar tables
+
+#: wrapper -> (grammar, operand words before the command, options left out: those that
+#: change what runs rather than how: no command, a shell string, a host)
+GRAMMARS = {name: p.opts for name, p in U._PLAIN.items() if p.opts is not None}
+GRAMMARS.update({"sudo": U._SUDO, "doas": U._DOAS, "env": U._ENV, "flock": U._FLOCK, "watch": U._WATCH, "xargs": U._XARGS})
+OPERANDS = {"timeout": ["5"], "taskset": ["0"], "chrt": ["10"], "chroot": ["/mnt"], "flock": ["/tmp/l"]}
+STRUCTURAL = {
+    "sudo": {"e", "l", "v", "V", "K", "h", "edit", "list", "validate", "version", "remove-timestamp", "help", "host"},
+    "doas": {"C", "L"},
+    "env": {"S", "split-string"} | set(" \t\n\v\f\r"),
+    "flock": {"c", "command"},
+    "command": {"v", "V"},
+    "ionice": {"p", "P", "u", "pid", "pgid", "uid"},
+    "taskset": {"p", "pid"},
+    "chrt": {"p", "pid"},
+    "xargs": {"I", "i", "J", "replace"},  # checked on their own below
+}
+
+
+@st.composite
+def option_words(draw, name: str) -> list[str]:
+    """A list of option words the wrapper accepts: short ones (clustered or not) and long ones
+    (abbreviated to some unambiguous prefix), with values as their grammar takes them."""
+    spec = GRAMMARS[name]
+    skip = STRUCTURAL.get(name, set())
+    shorts = sorted(ch for ch in spec.short if ch not in skip)
+    longs = sorted(n for n in spec.long if n not in skip)
+    words: list[str] = []
+    for _ in range(draw(st.integers(0, 4))):
+        if longs and (not shorts or draw(st.booleans())):
+            full = draw(st.sampled_from(longs))
+            shortest = next(k for k in range(1, len(full) + 1) if U._long_name(spec.long, full[:k]) == full)
+            opt = "--" + full[: draw(st.integers(shortest, len(full)))]
+            how = spec.long[full]
+            if how == U._REQ:
+                words += [opt + "=v1"] if draw(st.booleans()) else [opt, "v1"]
+            elif how == U._OPT and draw(st.booleans()):
+                words.append(opt + "=v1")
+            else:
+                words.append(opt)
+        elif shorts:
+            cluster = "-"
+            for ch in draw(st.lists(st.sampled_from(shorts), min_size=1, max_size=3)):
+                cluster += ch
+                how = spec.short[ch]
+                if how == U._FLAG:
+                    continue
+                if how == U._REQ:
+                    if draw(st.booleans()):
+                        cluster += "1"
+                    else:
+                        words += [cluster, "v1"]
+                        cluster = ""
+                elif draw(st.booleans()):
+                    cluster += "1"
+                break
+            if cluster:
+                words.append(cluster)
+    return words
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_options_of_the_grammar_never_hide_the_command(data) -> None:
+    name = data.draw(st.sampled_from(sorted(GRAMMARS)))
+    words = data.draw(option_words(name))
+    args = [name, *words, *OPERANDS.get(name, []), "rm", "x"]
+    if name == "watch":
+        args.insert(1, "-x")
+    line = parse(" ".join(args))
+    assert Marker.EVAL_DYNAMIC not in line.commands[0].markers, args
+    assert [c.argv_text for c in line.commands if c.parent == 0] == [("rm", "x")], args
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_an_unknown_option_makes_the_wrapper_eval_dynamic(data) -> None:
+    name = data.draw(st.sampled_from(sorted(GRAMMARS)))
+    words = data.draw(option_words(name))
+    k = data.draw(st.integers(0, len(words)))
+    if k < len(words) and words[k] == "v1":  # keep an option and its separate value together
+        k += 1
+    bad = data.draw(st.sampled_from(["--qq-no-such", "--qq-no-such=1"] + [f"-{c}" for c in "jkqyzKQWY" if c not in GRAMMARS[name].short][:1]))
+    args = [name, *words[:k], bad, *words[k:], *OPERANDS.get(name, []), "rm", "x"]
+    line = parse(" ".join(args))
+    assert Marker.EVAL_DYNAMIC in line.commands[0].markers, args
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["-I{}", "-I", "-i", "-i{}", "--replace", "--replace={}", "--rep={}", "-J"]), st.sampled_from(["rm", "{}", "r{}m", "x"]))
+def test_xargs_replace_string_in_the_command_name_makes_it_dynamic(opt: str, name: str) -> None:
+    args = ["xargs", opt] + (["{}"] if opt in ("-I", "-J") else []) + [name, "a"]
+    (_, inner) = parse(" ".join(args)).commands
+    assert (Marker.DYNAMIC_NAME in inner.markers) == ("{}" in name), args

@@ -49,98 +49,287 @@ class Unwrapped:
 
 
 # --------------------------------------------------------------------------------------------
-# option skipping
+# option parsing: each wrapper's options read as its getopt_long call reads them
+
+#: how an option takes its value
+_FLAG = 0  # none
+_REQ = 1  # the rest of the word (``-uroot``, ``--user=root``) or else the next word
+_OPT = 2  # only the rest of the word (``-l1``, ``--max-lines=1``), never the next word
+_HOST = 3  # sudo's ``-h``: the rest of the word, or the next word unless it starts with ``-`` or is VAR=value
 
 
 @dataclass(frozen=True, slots=True)
 class _Opts:
-    """Option grammar of a wrapper: short letters that take a value, long options that take
-    a value (``--name VALUE``; ``--name=VALUE`` always works), and whether options stop at
-    the first non-option word (all of ours do)."""
+    """A wrapper's option grammar, in getopt_long's terms.
 
-    short_val: str = ""
-    long_val: frozenset[str] = frozenset()
+    ``short``    letter -> how it takes a value (``_FLAG``, ``_REQ``, ``_OPT``, ``_HOST``);
+    ``long``     long option name -> how it takes a value; ``_OPT`` only as ``--name=VALUE``;
+                 any prefix of exactly one name is that option (``--u`` is ``--unset``);
+    ``permute``  options may also follow operands (getopt without a leading ``+``: su, script);
+    ``numeric``  ``-N``, ``--N`` and ``-+N`` are options too (nice's old adjustment syntax).
+
+    The tables list every option of the wrapper, so a word that is none of them (or a
+    prefix of several long options, or a value given to an option that takes none, or a
+    missing value) marks the read as ``unknown``: the wrapper's command may start elsewhere.
+    """
+
+    short: dict[str, int]
+    long: dict[str, int]
+    permute: bool = False
+    numeric: bool = False
 
 
-def _skip(argv: tuple[Word, ...], i: int, spec: _Opts, seen: dict[str, str] | None = None) -> int:
-    """Index of the first word after the options starting at ``i``. Options seen are
-    recorded in ``seen`` (``{"-u": "root", "--chdir": "/x", "-s": ""}``)."""
+def _getopt(optstring: str, longopts: str = "", *, host: str = "", numeric: bool = False) -> _Opts:
+    """An :class:`_Opts` from a getopt optstring (``"+0a:e::"``: ``x`` a flag, ``x:`` a value,
+    ``x::`` an attached value only, a leading ``+`` stops at the first operand) and long
+    options written the same way, separated by blanks (``"null arg-file: eof::"``).
+    ``host`` lists letters read like sudo's ``-h``."""
+    short: dict[str, int] = {}
+    s = optstring[1:] if optstring.startswith("+") else optstring
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        j = i + 1
+        while j < len(s) and s[j] == ":":
+            j += 1
+        short[ch] = _HOST if ch in host else min(j - i - 1, _OPT)
+        i = j
+    long = {tok.rstrip(":"): len(tok) - len(tok.rstrip(":")) for tok in longopts.split()}
+    return _Opts(short, long, permute=not optstring.startswith("+"), numeric=numeric)
+
+
+@dataclass(slots=True)
+class _Got:
+    """What :func:`_options` read. ``end`` is the index of the first operand (``len(argv)``
+    when there is none), ``operands`` every operand's index (options may be between them when
+    the grammar permutes), ``seen`` the options by name (``-u``, ``--unset``: the full long
+    name, also when abbreviated) with their value words (None: no value), ``unknown`` whether
+    some word was not an option of the grammar, ``dashdash`` whether ``--`` ended them."""
+
+    end: int = 0
+    operands: list[int] = field(default_factory=list)
+    seen: dict[str, list[Word | None]] = field(default_factory=dict)
+    unknown: bool = False
+    dashdash: bool = False
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.seen for n in names)
+
+    def values(self, *names: str) -> list[Word | None]:
+        return [v for n in names for v in self.seen.get(n, ())]
+
+    def add(self, name: str, value: Word | None) -> None:
+        self.seen.setdefault(name, []).append(value)
+
+
+_NUMERIC = re.compile(r"-[-+]?[0-9]").match
+
+
+def _options(argv: tuple[Word, ...], i: int, spec: _Opts, got: _Got | None = None) -> _Got:
+    """Read the options of ``argv`` from ``i`` on as getopt_long does with ``spec``: up to
+    ``--`` or (unless the grammar permutes) the first operand; ``-`` alone is an operand."""
+    if got is None:
+        got = _Got()
+    got.operands = []
+    got.dashdash = False
     n = len(argv)
     while i < n:
         t = argv[i].text
         if t == "--":
-            return i + 1
-        if not t.startswith("-") or len(t) < 2:
+            got.dashdash = True
+            i += 1
             break
-        i = _skip_one(argv, i, spec, seen)
-    return i
+        if len(t) < 2 or t[0] != "-":
+            if not spec.permute:
+                break
+            got.operands.append(i)
+            i += 1
+            continue
+        i = _option(argv, i, spec, got)
+    got.operands.extend(range(i, n))
+    got.end = got.operands[0] if got.operands else n
+    return got
 
 
-def _skip_one(argv: tuple[Word, ...], i: int, spec: _Opts, seen: dict[str, str] | None = None) -> int:
-    """Skip the one option word at ``i`` (a long option or a cluster of short ones) and its
-    value if it takes one; returns the next index."""
+def _option(argv: tuple[Word, ...], i: int, spec: _Opts, got: _Got) -> int:
+    """Read the one option word ``argv[i]`` (a long option, or a cluster of short ones) and
+    the value it takes; returns the index of the next word."""
+    w = argv[i]
+    t = w.text
     n = len(argv)
-    t = argv[i].text
+    if spec.numeric and _NUMERIC(t) and t.lstrip("-+").isdigit():
+        got.add("-N", _part(w, 1))
+        return i + 1
     if t.startswith("--"):
-        name, eq, val = t.partition("=")
-        if not eq and name in spec.long_val:
-            if seen is not None:
-                seen[name] = argv[i + 1].text if i + 1 < n else ""
-            return i + 2
-        if seen is not None:
-            seen[name] = val
+        name, eq, _ = t[2:].partition("=")
+        full = _long_name(spec.long, name)
+        if full is None:
+            got.unknown = True  # no such option, or a prefix of several
+            return i + 1
+        how = spec.long[full]
+        key = "--" + full
+        if eq:
+            if how == _FLAG:
+                got.unknown = True  # "option '--x' doesn't allow an argument"
+            got.add(key, _part(w, len(name) + 3))
+            return i + 1
+        if how == _REQ:
+            if i + 1 < n:
+                got.add(key, argv[i + 1])
+                return i + 2
+            got.unknown = True
+        got.add(key, None)
         return i + 1
     for j in range(1, len(t)):
         ch = t[j]
-        if ch in spec.short_val:
-            if j == len(t) - 1:
-                if seen is not None:
-                    seen["-" + ch] = argv[i + 1].text if i + 1 < n else ""
-                return i + 2
-            if seen is not None:
-                seen["-" + ch] = t[j + 1 :]
+        how = spec.short.get(ch)
+        if how is None:
+            got.unknown = True  # "invalid option": where the command starts is unsure
+            continue
+        key = "-" + ch
+        if how == _FLAG:
+            got.add(key, None)
+            continue
+        if j + 1 < len(t):
+            got.add(key, _part(w, j + 1))
             return i + 1
-        if seen is not None:
-            seen["-" + ch] = ""
+        if how == _OPT:
+            got.add(key, None)
+            return i + 1
+        if i + 1 < n:
+            nxt = argv[i + 1].text
+            if how == _HOST and (nxt.startswith("-") or ("=" in nxt and not nxt.startswith("/"))):
+                got.add(key, None)
+                return i + 1
+            got.add(key, argv[i + 1])
+            return i + 2
+        if how == _REQ:
+            got.unknown = True  # "option requires an argument"
+        got.add(key, None)
+        return i + 1
     return i + 1
+
+
+def _long_name(longs: dict[str, int], name: str) -> str | None:
+    """The long option ``--name`` stands for: itself, or the only option it is a prefix of
+    (getopt_long accepts any unambiguous abbreviation); None when it is none or several."""
+    if name in longs:
+        return name
+    found = [k for k in longs if k.startswith(name)] if name else []
+    return found[0] if len(found) == 1 else None
+
+
+def _part(w: Word, start: int) -> Word:
+    """The value attached to an option word (``-uroot``, ``--user=root``) as a Word: its text
+    from ``start`` on; raw, span and dynamic are the whole word's."""
+    return Word(w.text[start:], w.raw, w.span, w.dynamic)
 
 
 def _fs(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-_SUDO = _Opts("ugCDhprtUTR", _fs("--user", "--group", "--close-from", "--chdir", "--host", "--prompt", "--role", "--type", "--other-user", "--command-timeout", "--chroot"))
-_DOAS = _Opts("uC")
-_ENV = _Opts("uCSP", _fs("--unset", "--chdir", "--split-string", "--default-signal", "--ignore-signal", "--block-signal"))
-_TIME = _Opts("fo", _fs("--format", "--output"))
-_TIMEOUT = _Opts("sk", _fs("--signal", "--kill-after"))
-_NICE = _Opts("n", _fs("--adjustment"))
-_IONICE = _Opts("cnpPu", _fs("--class", "--classdata", "--pid", "--pgid", "--uid"))
-_STDBUF = _Opts("ioe", _fs("--input", "--output", "--error"))
-_SETSID = _Opts("")
-_FLOCK = _Opts("wEc", _fs("--timeout", "--wait", "--conflict-exit-code", "--command"))
-_WATCH = _Opts("nd", _fs("--interval", "--differences"))
-_XARGS = _Opts("IndPLaEsl", _fs("--max-args", "--max-procs", "--delimiter", "--arg-file", "--max-chars", "--max-lines", "--process-slot-var"))
-_SCRIPT = _Opts("cEmBIOT", _fs("--command", "--echo", "--logging-format", "--log-io", "--log-in", "--log-out", "--log-timing", "--output-limit"))
-_SU = _Opts("csgGw", _fs("--command", "--shell", "--group", "--supp-group", "--whitelist-environment", "--session-command"))
-_CHROOT = _Opts("", _fs("--userspec", "--groups"))
-_UNSHARE = _Opts("SGRw", _fs("--setuid", "--setgid", "--root", "--wd", "--propagation", "--setgroups", "--map-user", "--map-group", "--map-users", "--map-groups"))
-_NSENTER = _Opts("tSGUN", _fs("--target", "--setuid", "--setgid", "--user-parent", "--net-socket"))
-_STRACE = _Opts("oepsuEaIOPSXbU", _fs("--output", "--expr", "--attach", "--string-limit", "--user", "--env", "--columns", "--trace-path", "--summary-sort-by", "--detach-on"))
-_LTRACE = _Opts("oepsunaAlLDFxX", _fs("--output", "--library", "--config", "--align", "--indent"))
-_EXEC = _Opts("a")
-_COMMAND = _Opts("")
-_SHELL = _Opts("oO", _fs("--rcfile", "--init-file"))
-_TASKSET = _Opts("")
-_CHRT = _Opts("T", _fs("--sched-runtime", "--sched-period", "--sched-deadline"))
+# The grammars, from the wrappers' sources (coreutils 9, util-linux 2.40, findutils 4.10,
+# procps-ng 4, sudo 1.9, OpenDoas, GNU time 1.9, strace 6, ltrace 0.7, bash 5). A letter that
+# only another implementation has is in too (BSD xargs -J -R -S, BSD env -P, old sudo -r -t):
+# where a build lacks it, that build refuses the line and runs nothing.
+_SUDO = _getopt(
+    "+Aa:BbC:c:D:Eeg:Hh:iKklNnPp:R:r:SsT:t:U:u:Vv",
+    "askpass auth-type: background bell close-from: login-class: chdir: preserve-env:: edit group:"
+    " set-home help host: login remove-timestamp reset-timestamp list no-update non-interactive"
+    " preserve-groups prompt: chroot: role: stdin shell command-timeout: type: other-user: user:"
+    " validate version",
+    host="h",
+)
+_DOAS = _getopt("+C:Lnsu:")
+_ENV = _getopt(
+    "+a:C:iP:S:u:v0 \t\n\v\f\r",
+    "argv0: ignore-environment null unset: chdir: split-string: block-signal:: default-signal::"
+    " ignore-signal:: list-signal-handling debug help version",
+)
+_TIME = _getopt("+af:o:pqvV", "append format: output: portability quiet verbose help version")
+_TIMEOUT = _getopt("+fk:ps:v", "foreground kill-after: preserve-status signal: verbose help version")
+_NICE = _getopt("+n:", "adjustment: help version", numeric=True)
+_NOHUP = _getopt("+", "help version")
+_IONICE = _getopt("+c:n:p:P:u:tVh", "class: classdata: pid: pgid: uid: ignore help version")
+_STDBUF = _getopt("+i:o:e:", "input: output: error: help version")
+_SETSID = _getopt("+cfwVh", "ctty fork wait help version")
+# flock -c belongs after the file; before it, it is read the same way (what it would run is
+# shown either way)
+_FLOCK = _getopt(
+    "+sexnoFuw:E:hV?c:",
+    "shared exclusive unlock nonblocking nb timeout: wait: conflict-exit-code: close no-fork"
+    " verbose fcntl start: length: help version command:",
+)
+_WATCH = _getopt(
+    "+bCcefd::ghq:n:prs:twvx",
+    "beep color no-color differences:: errexit follow chgexit interval: precise equexit: no-rerun"
+    " shotsdir: no-title no-wrap exec help version",
+)
+_XARGS = _getopt(
+    "+0a:E:e::i::I:J:l::L:n:oprR:s:S:txP:d:",
+    "null arg-file: delimiter: eof:: replace:: max-lines:: max-args: max-procs: open-tty"
+    " interactive no-run-if-empty max-chars: verbose show-limits exit process-slot-var: help version",
+)
+_SCRIPT = _getopt(
+    "aB:c:eE:fI:O:o:qm:T:t::Vh",
+    "append command: echo: return flush force quiet log-in: log-out: log-io: log-timing:"
+    " logging-format: output-limit: timing:: help version",
+)
+_SU = _getopt(
+    "c:fg:G:lmpPTs:u:hVw:",
+    "command: session-command: fast login preserve-environment pty no-pty shell: group: supp-group:"
+    " user: whitelist-environment: help version",
+)
+_CHROOT = _getopt("+", "groups: userspec: skip-chdir help version")
+_UNSHARE = _getopt(
+    "+fhVmuinpCTUrR:w:S:G:cl:",
+    "help version mount:: uts:: ipc:: net:: pid:: user:: cgroup:: time:: fork kill-child:: mount-proc::"
+    " mount-binfmt:: map-user: map-users: map-group: map-groups: map-root-user map-current-user"
+    " map-auto map-subids propagation: setgroups: keep-caps setuid: setgid: root: wd: monotonic:"
+    " boottime: load-interp:",
+)
+_NSENTER = _getopt(
+    "+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ",
+    "all help version target: mount:: uts:: ipc:: net:: net-socket: pid:: user:: cgroup:: time::"
+    " setuid: setgid: root:: wd:: wdns:: env no-fork join-cgroup preserve-credentials keep-caps"
+    " user-parent follow-context",
+)
+_STRACE = _getopt(
+    "+a:Ab:cCdDe:E:fFhiI:kno:O:p:P:qrs:S:tTu:U:vVwxX:yYzZ",
+    "columns: output-append-mode detach-on: summary-only summary debug daemonize:: daemonised::"
+    " daemonized:: env: follow-forks output-separately help instruction-pointer interruptible:"
+    " kill-on-exit stack-trace:: stack-traces:: stack-trace-frame-limit: syscall-limit:"
+    " syscall-number output: summary-syscall-overhead: attach: trace-path: relative-timestamps::"
+    " string-limit: summary-sort-by: absolute-timestamps:: timestamps:: syscall-times:: user:"
+    " summary-columns: no-abbrev version summary-wall-clock strings-in-hex:: const-print-style:"
+    " pidns-translation successful-only failed-only failing-only seccomp-bpf tips:: argv0: trace:"
+    " trace-fds: abbrev: verbose: raw: signals: status: read: write: fault: inject: kvm: quiet::"
+    " silent:: silence:: decode-fds:: decode-pids: secontext::",
+)
+_LTRACE = _getopt(
+    "+a:A:bcCD:e:fF:hil:Ln:o:p:rs:Stu:Vw:x:X:",
+    "align: demangle debug: config: help indent: library: no-signals output: version where:",
+)
+_EXEC = _getopt("+cla:")
+_COMMAND = _getopt("+pVv")
+_BUILTIN = _getopt("+")
+_TASKSET = _getopt("+apchV", "all-tasks pid cpu-list help version")
+_CHRT = _getopt(
+    "+abdD:fiphmoP:T:rRvV",
+    "all-tasks batch deadline fifo idle pid help max other rr sched-runtime: sched-period:"
+    " sched-deadline: reset-on-fork verbose version",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Plain:
     """A wrapper of the shape ``NAME [options] [operands] COMMAND ...``.
 
-    ``opts``      its options (None: it takes none);
+    ``opts``      its options (None: it takes none, the next word is the command);
     ``operands``  words between the options and the command (``timeout DURATION``);
+    ``int_operand`` the operand is one only when it is an integer (chrt's priority, which
+                  newer chrt lets a policy without priorities leave out);
     ``no_exec``   options that mean it runs no command (``command -v``, ``taskset -p``);
     ``bare_shell`` with no command it starts a shell (``chroot DIR``): SHELL_STDIN.
     """
@@ -149,15 +338,16 @@ class _Plain:
     operands: int = 0
     no_exec: frozenset[str] = frozenset()
     bare_shell: bool = False
+    int_operand: bool = False
 
 
 _PID = _fs("-p", "--pid")
 _PLAIN: dict[str, _Plain] = {
     "command": _Plain(_COMMAND, no_exec=_fs("-v", "-V")),
-    "builtin": _Plain(),
+    "builtin": _Plain(_BUILTIN),
     "busybox": _Plain(),
     "coproc": _Plain(),
-    "nohup": _Plain(_SETSID),
+    "nohup": _Plain(_NOHUP),
     "setsid": _Plain(_SETSID),
     "exec": _Plain(_EXEC),
     "time": _Plain(_TIME),
@@ -166,7 +356,7 @@ _PLAIN: dict[str, _Plain] = {
     "ionice": _Plain(_IONICE, no_exec=_fs("-p", "-P", "-u", "--pid", "--pgid", "--uid")),
     "stdbuf": _Plain(_STDBUF),
     "taskset": _Plain(_TASKSET, operands=1, no_exec=_PID),
-    "chrt": _Plain(_CHRT, operands=1, no_exec=_PID),
+    "chrt": _Plain(_CHRT, operands=1, no_exec=_PID, int_operand=True),
     "chroot": _Plain(_CHROOT, operands=1, bare_shell=True),
     "unshare": _Plain(_UNSHARE, bare_shell=True),
     "nsenter": _Plain(_NSENTER, bare_shell=True),
@@ -515,51 +705,54 @@ def _interp(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) -
 def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) -> None:
     argv = cmd.argv
     n = len(argv)
-    seen: dict[str, str] = {}
     if name == "sudo":
-        i = _skip(argv, 1, _SUDO, seen)
-        if any(f in seen for f in ("-e", "-l", "-v", "-V", "-K", "--edit", "--list", "--validate", "--version", "--remove-timestamp")):
-            return
-        assigns, i = _assignments(argv, i)  # sudo [opts] [VAR=value ...] command
-        if i >= n:
-            if "-s" in seen or "-i" in seen or "--shell" in seen or "--login" in seen:
-                out.markers.update((Marker.SHELL_STDIN,))
-            return
-        out.inner.append(_inner(cmd, i, "sudo", assigns))
+        _sudo(cmd, out)
     elif name == "doas":
-        i = _skip(argv, 1, _DOAS, seen)
-        if i >= n:
-            if "-s" in seen:
+        got = _read(argv, 1, _DOAS, out)
+        if got.has("-C", "-L"):
+            return  # checks a rule / clears the persisted authentication: runs nothing
+        if got.end >= n:
+            if got.has("-s"):
                 out.markers.add(Marker.SHELL_STDIN)
             return
-        out.inner.append(_inner(cmd, i, "doas"))
+        out.inner.append(_inner(cmd, got.end, "doas"))
     elif name == "env":
         _env(cmd, out)
     elif name in _PLAIN:
         spec = _PLAIN[name]
-        i = (_skip(argv, 1, spec.opts, seen) if spec.opts is not None else 1) + spec.operands
-        if not spec.no_exec.isdisjoint(seen):
-            return
+        i = 1
+        if spec.opts is not None:
+            got = _read(argv, 1, spec.opts, out)
+            if not spec.no_exec.isdisjoint(got.seen):
+                return
+            i = got.end
+            if name == "strace":
+                for v in got.values("-o", "--output"):
+                    if v is not None and v.text[:1] in ("|", "!"):  # output piped into a command
+                        _shell_text(Word(v.text[1:], v.raw, v.span, v.dynamic), "strace -o", out)
+        if spec.operands and not (spec.int_operand and i < n and not _is_int(argv[i])):
+            i += spec.operands
         if i < n:
             out.inner.append(_inner(cmd, i, name))
         elif spec.bare_shell:
             out.markers.add(Marker.SHELL_STDIN)
     elif name == "flock":
-        i = _skip(argv, 1, _FLOCK, seen)
-        if "-c" in seen or "--command" in seen:
-            _flock_c(cmd, out)
-            return
-        i += 1  # the lock file / fd
-        j = _skip(argv, i, _FLOCK, seen)
-        if "-c" in seen or "--command" in seen:
-            _flock_c(cmd, out)
-        elif j < n:
-            out.inner.append(_inner(cmd, j, "flock"))
+        got = _read(argv, 1, _FLOCK, out)
+        texts = got.values("-c", "--command")
+        i = got.end + 1  # after the lock file / fd
+        if not texts and i < n and argv[i].text in ("-c", "--command"):  # exactly these, no abbreviation
+            texts = [argv[i + 1] if i + 1 < n else None]
+        if texts:
+            for w in texts:
+                _shell_text(w, "flock -c", out)
+        elif i < n:
+            out.inner.append(_inner(cmd, i, "flock"))
     elif name == "watch":
-        i = _skip(argv, 1, _WATCH, seen)
+        got = _read(argv, 1, _WATCH, out)
+        i = got.end
         if i >= n:
             return
-        if "-x" in seen or "--exec" in seen:
+        if got.has("-x", "--exec"):
             out.inner.append(_inner(cmd, i, "watch"))
         else:
             rest = argv[i:]
@@ -568,111 +761,175 @@ def _wrapper(cmd: Command, name: str, upstream: Command | None, out: Unwrapped) 
             out.nested.append(Nested(_join(rest), _carrier(rest), Ctx.NESTED_SHELL, "watch"))
             out.markers.add(Marker.NESTED_SHELL)
     elif name == "xargs":
-        i = _skip(argv, 1, _XARGS)
-        if i < n:
-            out.inner.append(_inner(cmd, i, "xargs", markers=_EXTRA))
-        else:
-            w = argv[0]
-            out.inner.append(_inner(cmd, n, "xargs", argv=(Word("echo", "echo", w.span, False),), markers=_EXTRA))
+        _xargs(cmd, out)
     elif name == "find":
         _find(cmd, out)
     elif name in ("script", "su"):
-        # options may follow the user / file operand: look for -c / --command anywhere
-        w = _option_value_word(argv, ("-c", "--command"))
-        has_c = any(
-            t == "-c" or t == "--command" or t.startswith("--command=") or (t.startswith("-") and not t.startswith("--") and t.endswith("c") and len(t) > 2)
-            for t in (a.text for a in argv[1:])
-        )
-        if not has_c:
-            if name == "su":
-                out.markers.add(Marker.SHELL_STDIN)
-            return
-        if w is None or w.dynamic:
-            out.markers.add(Marker.EVAL_DYNAMIC)
-        if w is not None:
-            out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, f"{name} -c"))
-            out.markers.add(Marker.NESTED_SHELL)
+        _script_su(cmd, name, out)
 
 
-def _option_value_word(argv: tuple[Word, ...], names: tuple[str, ...]) -> Word | None:
-    """The Word holding the value of option ``-c``/``--command`` (separate or attached)."""
-    for j, w in enumerate(argv[1:], 1):
-        t = w.text
-        for nm in names:
-            if t == nm:
-                return argv[j + 1] if j + 1 < len(argv) else None
-            if nm.startswith("--") and t.startswith(nm + "="):
-                v = t[len(nm) + 1 :]
-                return Word(v, w.raw, w.span, w.dynamic)
-        if t.startswith("-") and not t.startswith("--") and len(t) > 2 and t[-1] == "c" and "-c" in names:
-            return argv[j + 1] if j + 1 < len(argv) else None
-    return None
+def _read(argv: tuple[Word, ...], i: int, spec: _Opts, out: Unwrapped) -> _Got:
+    """:func:`_options`; a word the grammar does not know (``unknown``) marks the wrapper
+    EVAL_DYNAMIC: the real program may read it differently (another version, an option that
+    takes a value), so what runs is not certain. The command is still read as if the word
+    were a flag."""
+    got = _options(argv, i, spec)
+    if got.unknown:
+        out.markers.add(Marker.EVAL_DYNAMIC)
+    return got
 
 
-def _flock_c(cmd: Command, out: Unwrapped) -> None:
-    w = _option_value_word(cmd.argv, ("-c", "--command"))
+_INT = re.compile(r"[+-]?[0-9]+").fullmatch
+
+
+def _is_int(w: Word) -> bool:
+    return not w.dynamic and _INT(w.text.strip()) is not None
+
+
+def _shell_text(w: Word | None, via: str, out: Unwrapped) -> None:
+    """``w`` is shell code the wrapper hands to ``sh -c`` (``flock -c``, ``su -c`` ...);
+    None: its value is missing."""
     if w is None or w.dynamic:
         out.markers.add(Marker.EVAL_DYNAMIC)
     if w is None:
         return
-    out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, "flock -c"))
+    out.nested.append(Nested(w.text, w, Ctx.NESTED_SHELL, via))
     out.markers.add(Marker.NESTED_SHELL)
 
 
-def _env(cmd: Command, out: Unwrapped) -> None:
+_SUDO_NO_EXEC = _fs("-e", "--edit", "-l", "--list", "-v", "--validate", "-V", "--version", "-K", "--remove-timestamp", "--help")
+
+
+def _sudo(cmd: Command, out: Unwrapped) -> None:
+    """``sudo [options] [VAR=value ...] command``: sudo reads options again after each
+    VAR=value (a word with ``=`` that does not start with ``/``), unless ``--`` ended them."""
     argv = cmd.argv
     n = len(argv)
+    got = _Got()
+    assigns: list[Assignment] = []
+    i = 1
+    while True:
+        _options(argv, i, _SUDO, got)
+        i = got.end
+        if got.dashdash or i >= n:
+            break
+        w = argv[i]
+        if "=" not in w.text or w.text.startswith("/"):
+            break
+        if _is_name(w.text.partition("=")[0]):
+            assigns.append(_assignment(w))
+        i += 1
+    if got.unknown:
+        out.markers.add(Marker.EVAL_DYNAMIC)
+    if not _SUDO_NO_EXEC.isdisjoint(got.seen) or None in got.values("-h"):
+        return  # edit, list, validate, version, help (-h without a host): runs no command
+    if i >= n:
+        if got.has("-s", "--shell", "-i", "--login"):
+            out.markers.add(Marker.SHELL_STDIN)
+        return
+    out.inner.append(_inner(cmd, i, "sudo", tuple(assigns)))
+
+
+def _xargs(cmd: Command, out: Unwrapped) -> None:
+    """``xargs [options] [command [initial-arguments]]`` (``echo`` when no command). With a
+    replace string (``-I R``, ``-i[R]``, ``--replace[=R]``, BSD ``-J R``) xargs substitutes
+    each input line for it in every initial argument, the command name included: a name
+    holding it is data (DYNAMIC_NAME)."""
+    argv = cmd.argv
+    n = len(argv)
+    got = _read(argv, 1, _XARGS, out)
+    i = got.end
+    if i >= n:
+        w = argv[0]
+        out.inner.append(_inner(cmd, n, "xargs", argv=(Word("echo", "echo", w.span, False),), markers=_EXTRA))
+        return
+    marks = _EXTRA
+    reps = ["{}" if v is None else v.text for v in got.values("-I", "-i", "--replace", "-J")]
+    if any(r in argv[i].text for r in reps):
+        marks = _EXTRA | {Marker.DYNAMIC_NAME}
+    out.inner.append(_inner(cmd, i, "xargs", markers=marks))
+
+
+def _script_su(cmd: Command, name: str, out: Unwrapped) -> None:
+    """``script [options] [file]`` and ``su [options] [-] [user [argument...]]`` (options may
+    follow operands): ``-c``/``--command`` (su also ``--session-command``) is shell code.
+    su hands the arguments after the user to the user's shell, so ``su root -- -c CMD`` runs
+    CMD as well. su without code starts a shell on stdin."""
+    argv = cmd.argv
+    got = _read(argv, 1, _SU if name == "su" else _SCRIPT, out)
+    texts = got.values(*(("-c", "--command", "--session-command") if name == "su" else ("-c", "--command")))
+    if name == "su":
+        ops = [argv[k] for k in got.operands]
+        if ops and ops[0].text == "-":
+            ops = ops[1:]
+        for j, w in enumerate(ops[1:], 1):
+            t = w.text
+            if not t.startswith("-") or t.startswith("--"):
+                break
+            if "c" in t[1:]:
+                texts.append(ops[j + 1] if j + 1 < len(ops) else None)
+                break
+    if not texts:
+        if name == "su":
+            out.markers.add(Marker.SHELL_STDIN)
+        return
+    for w in texts:
+        _shell_text(w, f"{name} -c", out)
+
+
+def _env(cmd: Command, out: Unwrapped) -> None:
+    """``env [options] [-] [NAME=VALUE ...] [command]``. ``-S STRING``/``--split-string``
+    (any abbreviation, also clustered: ``-iS STRING``) splits STRING into words that replace
+    it: STRING plus the remaining words is parsed as a command line (via ``env -S``)."""
+    argv = cmd.argv
+    n = len(argv)
+    got = _Got()
     i = 1
     while i < n:
         t = argv[i].text
-        if t in ("--", "-"):
+        if t == "--":
             i += 1
             break
-        if not t.startswith("-") or len(t) < 2:
+        if len(t) < 2 or t[0] != "-":
             break
-        split = None
-        if t == "--split-string" or t.startswith("--split-string="):
-            split = argv[i + 1] if t == "--split-string" and i + 1 < n else None
-            if t.startswith("--split-string="):
-                v = t.partition("=")[2]
-                split = Word(v, argv[i].raw, argv[i].span, argv[i].dynamic)
-            rest = argv[i + 2 :] if t == "--split-string" else argv[i + 1 :]
-        elif not t.startswith("--") and "S" in t[1:]:
-            k = t.index("S", 1)
-            before = t[1:k]
-            if not any(c in "uCP" for c in before):
-                v = t[k + 1 :]
-                if v:
-                    split = Word(v, argv[i].raw, argv[i].span, argv[i].dynamic)
-                    rest = argv[i + 1 :]
-                else:
-                    split = argv[i + 1] if i + 1 < n else None
-                    rest = argv[i + 2 :]
-                if split is None:
-                    return
-        if split is not None:
-            if split.dynamic or not _static(rest):
+        nxt = _option(argv, i, _ENV, got)
+        split = got.values("-S", "--split-string")
+        if split:
+            if got.unknown:
                 out.markers.add(Marker.EVAL_DYNAMIC)
-            text = " ".join([split.text] + [_sh_quote(r.text) for r in rest])
-            out.nested.append(Nested(text, split, Ctx.WRAPPED, "env -S"))
+            w = split[0]
+            if w is None:
+                return
+            rest = argv[nxt:]
+            if w.dynamic or not _static(rest):
+                out.markers.add(Marker.EVAL_DYNAMIC)
+            text = " ".join([w.text] + [_sh_quote(r.text) for r in rest])
+            out.nested.append(Nested(text, w, Ctx.WRAPPED, "env -S"))
             out.markers.add(Marker.WRAPPER)
             return
-        i = _skip_one(argv, i, _ENV)
+        i = nxt
+    if got.unknown:
+        out.markers.add(Marker.EVAL_DYNAMIC)
+    if i < n and argv[i].text == "-":  # a lone "-" is -i
+        i += 1
     assigns, i = _assignments(argv, i)
     if i < n:
         out.inner.append(_inner(cmd, i, "env", assigns))
 
 
+def _assignment(w: Word) -> Assignment:
+    name, _, val = w.text.partition("=")
+    vraw = w.raw.partition("=")[2] if "=" in w.raw else val
+    off = w.span[0] + len(w.raw) - len(vraw)
+    return Assignment(name, Word(val, vraw, (off, w.span[1]), w.dynamic), w.span)
+
+
 def _assignments(argv: tuple[Word, ...], i: int) -> tuple[tuple[Assignment, ...], int]:
-    """``NAME=VALUE`` operands from ``i`` on (env, sudo): the Assignments and the next index."""
+    """``NAME=VALUE`` operands from ``i`` on (env): the Assignments and the next index."""
     assigns = []
     n = len(argv)
     while i < n and "=" in argv[i].text and _is_name(argv[i].text.partition("=")[0]):
-        w = argv[i]
-        name, _, val = w.text.partition("=")
-        vraw = w.raw.partition("=")[2] if "=" in w.raw else val
-        off = w.span[0] + len(w.raw) - len(vraw)
-        assigns.append(Assignment(name, Word(val, vraw, (off, w.span[1]), w.dynamic), w.span))
+        assigns.append(_assignment(argv[i]))
         i += 1
     return tuple(assigns), i
 
