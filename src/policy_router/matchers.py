@@ -269,14 +269,14 @@ def long_options(obj: Any) -> set[str]:
 
 def abbreviations(options: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """``{abbreviation: the options it may stand for}``: every proper prefix (``--`` and at
-    least one character) of each option that is not itself one of the options."""
+    least one character) of each option. A prefix that is itself an option of some program
+    (npm's ``--dir``) may still abbreviate a longer one of another (grep's
+    ``--directories``), so it is in the table too."""
     known = set(options)
     table: dict[str, set[str]] = {}
     for opt in known:
         for k in range(3, len(opt)):
-            pre = opt[:k]
-            if pre not in known:
-                table.setdefault(pre, set()).add(opt)
+            table.setdefault(opt[:k], set()).add(opt)
     return {k: tuple(sorted(v)) for k, v in table.items()}
 
 
@@ -380,6 +380,9 @@ def _aliases(path: str) -> tuple[str, ...]:
     return (path,)
 
 
+_TYPE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*").fullmatch
+
+
 def _flag_values(t: str) -> list[str]:
     """Path-like values a flag word carries: the value of ``--opt=value`` and ``-opt=value``
     (Go and Java style), a ``/``-path attached to a short option (``-o/etc/passwd``,
@@ -391,7 +394,7 @@ def _flag_values(t: str) -> list[str]:
         if v:
             out.append(v)
             if ":" in v:
-                out += [x for x in v.split(":")[1:] if x[:1] in ("/", "~", ".")]
+                out += [x for x in v.split(":")[1:] if x[:1] in ("/", "~", ".") and x[:2] != "//"]
     elif t[:2] != "--":
         i = t.find("/")
         if i > 1:
@@ -680,6 +683,11 @@ class MatchContext:
                         continue
                 if t == "-" or t == "":
                     continue
+                if ":" in t:
+                    # TYPE:PATH arguments (`--cov-report html:/x`, `json:../out`); not URLs
+                    head, _, part = t.partition(":")
+                    if _TYPE_WORD(head) and part[:1] in ("/", "~", ".") and part[:2] != "//":
+                        out.append(resolve(part, part, w.dynamic))
                 if not w.dynamic and w.raw[:1] != "~" and "//" not in t and "/." not in t and t[-1] != "/":
                     # static text with nothing to normalise
                     if t[0] == "/":

@@ -95,6 +95,9 @@ def ctx_for(*cmds: Command, cwd: str = "/ws", ws: str = "/ws", home: str = "/hom
         ([C("go", "-coverprofile=/etc/p", "--cov-report=xml:../x", "-o/etc/q", "-o./r", "--", "--log=../l")], 0,
          [("/etc/p",), ("/ws/xml:../x",), ("/x",), ("/etc/q",), ("/ws/r",), ("/l",), ("/ws/--log=../l",)]),
         ([C("gcc", "-Wl,-rpath,/opt/lib", "-O2", "--std=c11")], 0, [("/opt/lib",), ("/ws/c11",)]),
+        # TYPE:PATH arguments give the path too; URLs do not
+        ([C("pytest", "--cov-report", "html:/etc/x", "https://x.invalid/a")], 0,
+         [("/etc/x",), ("/ws/html:/etc/x",), ("/ws/https:/x.invalid/a",)]),
     ],
 )
 def test_paths_resolution(cmds: list[Command], index: int, expected: list[tuple[str, ...]]) -> None:
@@ -134,7 +137,8 @@ def test_long_options_of_patterns() -> None:
     "args, expected",
     [
         (["--out=/x", "a"], ["--out=/x", "--outdated=/x", "--output=/x", "a"]),
-        (["--output", "x"], ["--output", "x"]),  # a full option is not expanded
+        (["--output", "x"], ["--output", "x"]),  # an option that abbreviates none
+        (["--o", "x"], ["--o", "--outdated", "--output", "x"]),  # an option and a prefix of others
         (["-o", "--recu", "--", "--out"], ["-o", "--recu", "--recursive", "--", "--out"]),  # not after --
         (["--zzz", "plain"], ["--zzz", "plain"]),
     ],
