@@ -974,12 +974,12 @@ def _literal_cost(lit: str) -> float:
     if len(lit) == 1 and lit in _COMMON_CHARS:
         return 10.0
     if lit in _COMMON_PREFIXES:
-        return 10.0  # in every resolved path of a workspace under it
+        return 10.0  # in every resolved path of a workspace under it; "/." in "./x", ".github"
     return 1.0 / len(lit)
 
 
 _COMMON_CHARS = frozenset("/.-_=: ,")
-_COMMON_PREFIXES = frozenset({"/home/", "/home", "/root", "/root/", "/Users/", "/tmp/", "/work/"})
+_COMMON_PREFIXES = frozenset({"/home/", "/home", "/root", "/root/", "/Users/", "/tmp/", "/work/", "/."})
 
 
 def _literals_of(sources: Sequence[str]) -> tuple[frozenset[str], bool] | None:
