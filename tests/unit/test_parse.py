@@ -6,7 +6,10 @@ from __future__ import annotations
 
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from policy_router.shell.words import F_SUBST, analyze, backtick_body, find_substitutions, strip_continuations
 from policy_router.shell import (
     Assignment,
     Command,
@@ -516,3 +519,140 @@ def test_astral_characters_do_not_crash_tree_sitter() -> None:
 
 def test_non_str_input_is_coerced() -> None:
     assert [c.program for c in parse(b"ls -la").commands] == ["ls"]  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# text bash reads differently from the source: escapes inside `...`, backslash-newline
+
+BT = [C.BACKTICK]
+
+BACKTICK_ESCAPES = [
+    # inside `...` a backslash before ` $ \ is removed first: \` nests a substitution
+    ("echo `echo \\`rm -rf ~\\``", [
+        R("echo", ["echo", "`echo \\`rm -rf ~\\``"]),
+        R("echo", ["echo", "`rm -rf ~`"], BT),
+        R("rm", ["rm", "-rf", "~"], BT * 2),
+    ]),
+    ("echo `echo \\`echo \\\\\\`rm -rf ~\\\\\\`\\``", [
+        R("echo", ["echo", "`echo \\`echo \\\\\\`rm -rf ~\\\\\\`\\``"]),
+        R("echo", ["echo", "`echo \\`rm -rf ~\\``"], BT),
+        R("echo", ["echo", "`rm -rf ~`"], BT * 2),
+        R("rm", ["rm", "-rf", "~"], BT * 3),
+    ]),
+    ("echo \"`echo \\`rm -rf ~\\``\"", [
+        R("echo", ["echo", "`echo \\`rm -rf ~\\``"]),
+        R("echo", ["echo", "`rm -rf ~`"], BT),
+        R("rm", ["rm", "-rf", "~"], BT * 2),
+    ]),
+    ("x=`echo \\`rm -rf ~\\``", [
+        R("", []),
+        R("echo", ["echo", "`rm -rf ~`"], [C.ASSIGNMENT, C.BACKTICK]),
+        R("rm", ["rm", "-rf", "~"], [C.ASSIGNMENT, C.BACKTICK, C.BACKTICK]),
+    ]),
+    ("cat <<EOF\n`echo \\`rm -rf ~\\``\nEOF", [
+        R("cat", ["cat"]),
+        R("echo", ["echo", "`rm -rf ~`"], [C.HEREDOC, C.BACKTICK]),
+        R("rm", ["rm", "-rf", "~"], [C.HEREDOC, C.BACKTICK, C.BACKTICK]),
+    ]),
+    # `...` that neither parser's tree shows (in ${x:-...}): the fronts find it in the word
+    ("echo ${x:-`echo \\`rm -rf ~\\``}", [
+        R("echo", ["echo", "${x:-`echo \\`rm -rf ~\\``}"]),
+        R("echo", ["echo", "`rm -rf ~`"], [C.PARAMETER, C.BACKTICK]),
+        R("rm", ["rm", "-rf", "~"], [C.PARAMETER, C.BACKTICK, C.BACKTICK]),
+    ]),
+    ("cat <<EOF\n${x:-`echo \\`rm -rf ~\\``}\nEOF", [
+        R("cat", ["cat"]),
+        R("echo", ["echo", "`rm -rf ~`"], [C.HEREDOC, C.PARAMETER, C.BACKTICK]),
+        R("rm", ["rm", "-rf", "~"], [C.HEREDOC, C.PARAMETER, C.BACKTICK, C.BACKTICK]),
+    ]),
+    # look-alikes: escaped backticks outside a substitution (or in a heredoc) are literal
+    ("echo `echo \\`id\\` ok`", [R("echo", ["echo", "`echo \\`id\\` ok`"]), R("echo", ["echo", "`id`", "ok"], BT), R("id", ["id"], BT * 2)]),
+    ("echo \\`rm -rf ~\\`", [R("echo", ["echo", "`rm", "-rf", "~`"])]),
+    ("cat <<EOF\n\\`rm -rf ~\\`\nEOF", [R("cat", ["cat"])]),
+    ("echo `date`", [R("echo", ["echo", "`date`"]), R("date", ["date"], BT)]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", BACKTICK_ESCAPES, ids=[c for c, _ in BACKTICK_ESCAPES])
+def test_backtick_bodies_are_parsed_after_their_escapes(cmd: str, expected: list[tuple]) -> None:
+    line = parse(cmd)
+    assert (line.parsed, rows(line)) == (True, expected)
+
+
+def test_escaped_dollar_in_backticks_is_an_expansion() -> None:
+    """``\\$HOME`` inside `...` is ``$HOME``: the word is dynamic; its span covers the source
+    text ``\\$HOME`` while raw is the text bash parses."""
+    line = parse("echo `rm -rf \\$HOME`")
+    inner = line.commands[1]
+    assert [(w.text, w.raw, w.span, w.dynamic) for w in inner.argv] == [
+        ("rm", "rm", (6, 8), False),
+        ("-rf", "-rf", (9, 12), False),
+        ("$HOME", "$HOME", (13, 19), True),
+    ]
+    assert line.source[13:19] == "\\$HOME"
+
+
+CONTINUATIONS = [
+    # bash deletes backslash-newline before reading words: $\<newline>( is $(
+    ("echo \"$\\\n(rm -rf ~)\"", [R("echo", ["echo", "$(rm -rf ~)"]), R("rm", ["rm", "-rf", "~"], [C.COMMAND_SUBSTITUTION])]),
+    ("cat <<EOF\n$\\\n(rm -rf ~)\nEOF", [R("cat", ["cat"]), R("rm", ["rm", "-rf", "~"], [C.HEREDOC, C.COMMAND_SUBSTITUTION])]),
+    ("cat <<EOF\n$(\\\nrm -rf ~)\nEOF", [R("cat", ["cat"]), R("rm", ["rm", "-rf", "~"], [C.HEREDOC, C.COMMAND_SUBSTITUTION])]),
+    ("echo ${x:-$\\\n(rm -rf ~)}", [R("echo", ["echo", "${x:-$(rm -rf ~)}"]), R("rm", ["rm", "-rf", "~"], [C.PARAMETER, C.COMMAND_SUBSTITUTION])]),
+    ("echo $\\\n{x:-$(rm -rf ~)}", [R("echo", ["echo", "${x:-$(rm -rf ~)}"]), R("rm", ["rm", "-rf", "~"], [C.COMMAND_SUBSTITUTION])]),
+    ("r\\\nm -rf ~", [R("rm", ["rm", "-rf", "~"])]),
+    # look-alikes: single quotes, $'..' and quoted heredocs keep backslash-newline
+    ("echo '$\\\n(rm -rf ~)'", [R("echo", ["echo", "$\\\n(rm -rf ~)"])]),
+    ("echo $'$\\\n(rm -rf ~)'", [R("echo", ["echo", "$\\\n(rm -rf ~)"], markers=[])]),
+    ("cat <<'EOF'\n$\\\n(rm -rf ~)\nEOF", [R("cat", ["cat"])]),
+    ("echo a\\\nb", [R("echo", ["echo", "ab"])]),
+]
+
+
+@pytest.mark.parametrize("cmd,expected", CONTINUATIONS, ids=[c for c, _ in CONTINUATIONS])
+def test_backslash_newline_does_not_hide_a_substitution(cmd: str, expected: list[tuple]) -> None:
+    line = parse(cmd)
+    assert (line.parsed, rows(line)) == (True, expected)
+
+
+def test_unquoted_split_substitution_fails_closed() -> None:
+    """``echo $\\<newline>(rm -rf ~)`` unquoted: neither parser reads it; the commands seen
+    are still listed, all parse_error."""
+    line = parse("echo $\\\n(rm -rf ~)")
+    assert line.parsed is False
+    assert [(c.program, Marker.PARSE_ERROR in c.markers) for c in line.commands] == [("echo", True), ("rm", True)]
+
+
+def test_word_flags_see_through_backslash_newline() -> None:
+    assert analyze('"$\\\n(id)"') == ("$(id)", F_SUBST)
+    assert analyze("'$\\\n(id)'") == ("$\\\n(id)", 0)
+    assert strip_continuations("a\\\nb'c\\\nd'\\\\\ne") == ("ab'c\\\nd'\\\\\ne", [0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    assert strip_continuations("ab") is None
+
+
+def test_substitution_offsets_map_back_over_backslash_newline() -> None:
+    s = '"$\\\n(rm -rf ~)" x'
+    ((start, end, i0, i1, kind, in_param),) = find_substitutions(s)
+    assert (s[start:end], s[i0:i1], kind, in_param) == ("$\\\n(rm -rf ~)", "rm -rf ~", "$(", False)
+
+
+def test_backtick_body_offsets() -> None:
+    text, starts, ends = backtick_body("echo \\`id\\` \\\\ \\$x \\n")
+    assert text == "echo `id` \\ $x \\n"
+    assert [(starts[k], ends[k]) for k in (5, 6, 8, 10, 12, 15)] == [(5, 7), (7, 8), (9, 11), (12, 14), (15, 17), (19, 20)]
+    assert backtick_body("echo \\n") is None
+
+
+_SUBST_TEXT = st.text(alphabet="$()`{}<> ab;:-", max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SUBST_TEXT, st.lists(st.integers(0, 30), max_size=4), st.booleans())
+def test_backslash_newline_anywhere_hides_no_substitution(t: str, cuts: list[int], heredoc: bool) -> None:
+    """Inserting backslash-newline pairs into a text (no quotes, no backslashes) changes
+    nothing bash sees: the same substitutions are found, at offsets that map back."""
+    s = t
+    for k in sorted({min(c, len(t)) for c in cuts}, reverse=True):
+        s = s[:k] + "\\\n" + s[k:]
+    plain = [(kind, t[i0:i1]) for _, _, i0, i1, kind, _ in find_substitutions(t, heredoc)]
+    found = [(kind, s[i0:i1].replace("\\\n", "")) for _, _, i0, i1, kind, _ in find_substitutions(s, heredoc)]
+    assert found == plain

@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - another bashlex version: use the publi
     _BlParser = None
 
 from .model import Assignment, Command, Ctx, ParseIssue, PipelinePos, Redirect, Word
-from .words import analyze, heredoc_quoted, make_word, new_command, redirect_mode
+from .words import analyze, backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
 
 __all__ = ["FrontResult", "parse_bashlex", "parse_trees"]
 
@@ -156,7 +156,7 @@ class _BadPositions(Exception):
 
 
 class _Walker:
-    __slots__ = ("src", "max_depth", "res", "quoted_at", "verify")
+    __slots__ = ("src", "max_depth", "res", "quoted_at", "verify", "bt_done")
 
     def __init__(self, src: str, max_depth: int, res: FrontResult, quoted_at: dict[int, int] | None = None):
         self.src = src
@@ -166,6 +166,8 @@ class _Walker:
         # bashlex drops backslash-newline before parsing a substitution's text, and the word
         # positions inside it are then off by two per continuation: check them in that case
         self.verify = "\\\n" in src
+        #: start offsets of the `...` substitutions already parsed after their escapes
+        self.bt_done: set[int] = set()
 
     def node(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
         if depth > self.max_depth:
@@ -260,12 +262,77 @@ class _Walker:
             k = p.kind
             if k == "commandsubstitution":
                 c = _SUBST_CTX.get(self.src[p.pos[0]], Ctx.COMMAND_SUBSTITUTION)
+                if c is Ctx.BACKTICK and self.backtick(p, ctx + (c,), depth + 1):
+                    continue
                 self.node(p.command, ctx + (c,), None, (), depth + 1)
             elif k == "processsubstitution":
                 c = Ctx.PROCESS_SUBSTITUTION_IN if self.src[p.pos[0]] == "<" else Ctx.PROCESS_SUBSTITUTION_OUT
                 self.node(p.command, ctx + (c,), None, (), depth + 1)
             else:
                 self.subst(p, ctx, depth)
+
+    # -- text bash reads differently from the source: escapes in `...`, backslash-newline ---
+    def backtick(self, p: Any, ctx: tuple, depth: int) -> bool:
+        """A `````...````` substitution whose body has ``\\$``, ``\\``` or ``\\\\``: bash
+        removes those backslashes and runs the result (``\\``` nests a substitution), which
+        bashlex's tree does not show. Parse that text instead; False if there is none."""
+        a, b = p.pos
+        src = self.src
+        end = b - 1 if b - a >= 2 and src[b - 1] == "`" else b
+        body = backtick_body(src[a + 1 : end])
+        if body is None:
+            return False
+        self.bt_done.add(a)
+        self.reparse(*body, a + 1, ctx, depth)
+        return True
+
+    def hidden_backticks(self, w: Word, ctx: tuple, depth: int) -> None:
+        """`...` substitutions with escapes in a word that bashlex's tree does not show
+        (inside ``${x:-...}`` or ``$((...))``): parse them after their escapes as well."""
+        raw = w.raw
+        if "`" not in raw or "\\" not in raw:
+            return
+        base = w.span[0]
+        for start, _end, i0, i1, kind, in_param in find_substitutions(raw):
+            if kind != "`" or base + start in self.bt_done:
+                continue
+            body = backtick_body(raw[i0:i1])
+            if body is not None:
+                self.bt_done.add(base + start)
+                self.reparse(*body, base + i0, ctx + ((Ctx.PARAMETER,) if in_param else ()) + (Ctx.BACKTICK,), depth + 1)
+
+    def heredoc_escapes(self, raw: str, b0: int, ctx: tuple, depth: int) -> None:
+        """In an unquoted heredoc body: a substitution whose opener a backslash-newline splits
+        (``$\\<newline>(``), and a `````...````` body with escapes (see :meth:`backtick`)."""
+        if "\\" not in raw:
+            return
+        subs = split_openers(raw) + [x for x in find_substitutions(raw, heredoc=True) if x[4] == "`"]
+        for _start, _end, i0, i1, kind, in_param in subs:
+            c2 = ctx + ((Ctx.PARAMETER,) if in_param else ())
+            if kind == "`":
+                body = backtick_body(raw[i0:i1])
+                if body is not None and b0 + _start not in self.bt_done:
+                    self.bt_done.add(b0 + _start)
+                    self.reparse(*body, b0 + i0, c2 + (Ctx.BACKTICK,), depth + 1)
+            else:
+                k = i1 - i0
+                self.reparse(raw[i0:i1], list(range(k)), list(range(1, k + 1)), b0 + i0, c2 + (Ctx.COMMAND_SUBSTITUTION,), depth + 1)
+
+    def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
+        """Parse ``text`` on its own and add its commands, moved back into this text (character
+        ``k`` of ``text`` came from ``base + starts[k]`` .. ``base + ends[k]``) under ``ctx``.
+        If bashlex cannot parse it, this whole parse fails (tree-sitter then reads the line)."""
+        if depth > self.max_depth:
+            self.res.too_deep = True
+            return
+        sub = parse_bashlex(text, self.max_depth - depth)
+        if sub.has_error and not sub.too_deep:
+            raise _BadPositions(f"in a nested text: {sub.issue.message if sub.issue else 'parse error'}")
+        if sub.too_deep:
+            self.res.too_deep = True
+        self.res.functions |= sub.functions
+        for c in sub.commands:
+            self.res.commands.append(move_command(c, starts, ends, base, ctx))
 
     def redirect(self, r: Any, ctx: tuple, depth: int) -> Redirect:
         src = self.src
@@ -285,11 +352,14 @@ class _Walker:
                 span = (span[0], out.pos[0] + rewritten)  # the delimiter as written, quotes included
             quoted = rewritten is not None or heredoc_quoted(delim)
             target = Word(body, body, (b0, b0 + len(body)), False) if quoted else _heredoc_word(body, b0)
+            if not quoted:
+                self.heredoc_escapes(body, b0, ctx + (Ctx.HEREDOC,), depth)
             return Redirect(op, redirect_mode(op, None), target, span, fd, True, quoted)
         if isinstance(out, int) or out is None:
             return Redirect(op, redirect_mode(op, str(out) if out is not None else None), None, tuple(r.pos), fd)
         w = make_word(src[out.pos[0] : out.pos[1]], tuple(out.pos))
         self.subst(out, ctx + (Ctx.REDIRECT,), depth)
+        self.hidden_backticks(w, ctx + (Ctx.REDIRECT,), depth)
         mode = redirect_mode(op, w.text)
         return Redirect(op, mode, None if mode.value == "dup" else w, tuple(r.pos), fd)
 
@@ -309,6 +379,7 @@ class _Walker:
                 if p.parts:
                     decl = len(argv) > 1 and argv[0].text in _DECLARATIONS and _ASSIGN_RE.match(argv[-1].raw)
                     self.subst(p, ctx + (Ctx.ASSIGNMENT,) if decl else ctx, depth)
+                    self.hidden_backticks(w, ctx + (Ctx.ASSIGNMENT,) if decl else ctx, depth)
             elif k == "assignment":
                 a, b = p.pos
                 raw = src[a:b]
@@ -317,6 +388,7 @@ class _Walker:
                 assigns.append(Assignment(name, make_word(raw[eq + 1 :], (a + eq + 1, b)), (a, b)))
                 if p.parts:
                     self.subst(p, ctx + (Ctx.ASSIGNMENT,), depth)
+                    self.hidden_backticks(assigns[-1].value, ctx + (Ctx.ASSIGNMENT,), depth)
             elif k == "redirect":
                 redirs.append(self.redirect(p, ctx, depth))
         self.res.commands.append(

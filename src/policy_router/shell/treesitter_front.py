@@ -18,7 +18,7 @@ from tree_sitter import Language, Parser, Query, QueryCursor
 
 from .bashlex_front import FrontResult
 from .model import Assignment, Ctx, ParseIssue, PipelinePos, Redirect, Word
-from .words import heredoc_quoted, make_word, new_command, redirect_mode
+from .words import backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
 
 __all__ = ["parse_treesitter"]
 
@@ -121,7 +121,7 @@ def _first_error(root: Any) -> int | None:
 
 
 class _Walker:
-    __slots__ = ("src", "b2c", "max_depth", "res", "tail")
+    __slots__ = ("src", "b2c", "max_depth", "res", "tail", "bt_done")
 
     def __init__(self, src: str, b2c: list[int] | None, max_depth: int, res: FrontResult):
         self.src = src
@@ -130,6 +130,8 @@ class _Walker:
         self.res = res
         #: redirections waiting for the last command of a pipeline / list, by node identity
         self.tail: dict[tuple[int, int, str], tuple] = {}
+        #: start offsets of the `...` substitutions already parsed after their escapes
+        self.bt_done: set[int] = set()
 
     def suspect(self, msg: str, pos: int) -> None:
         """tree-sitter produced a tree bash would not: treat it as a syntax error (so a line
@@ -314,6 +316,7 @@ class _Walker:
                 target = Word(raw, raw, (s0, s1), (not quoted) and ("$" in raw or "`" in raw))
                 if not quoted:
                     self.subst(body, ctx + (Ctx.HEREDOC,), depth)
+                    self.heredoc_escapes(raw, s0, ctx + (Ctx.HEREDOC,), depth)
             else:
                 target = Word("", "", (b, b), False)
             out.insert(at, Redirect(op, redirect_mode(op, None), target, (a, b), fd, True, quoted))
@@ -330,6 +333,7 @@ class _Walker:
         if dests:
             target = self.word(dests[0])
             self.subst(dests[0], ctx + (Ctx.REDIRECT,), depth)
+            self.hidden_backticks(target, ctx + (Ctx.REDIRECT,), depth)
             for d in dests[1:]:
                 extra_args.append(self.word(d))
                 self.subst(d, ctx, depth)
@@ -359,6 +363,7 @@ class _Walker:
                 assigns.append(Assignment(raw[:eq].rstrip("+"), make_word(raw[eq + 1 :], (a + eq + 1, b)), (a, b)))
                 if c.child_count > 2:
                     self.subst(c, ctx + (Ctx.ASSIGNMENT,), depth)
+                    self.hidden_backticks(assigns[-1].value, ctx + (Ctx.ASSIGNMENT,), depth)
             elif t in _REDIRECTS:
                 self.redirect(c, ctx, depth, redirs, cont, argv)
             elif t == "comment" or not c.is_named:
@@ -367,6 +372,7 @@ class _Walker:
                 argv.append(self.word(c))
                 if c.child_count:
                     self.subst(c, ctx, depth)
+                    self.hidden_backticks(argv[-1], ctx, depth)
         if extra:
             redirs.extend(extra[0])
             argv.extend(extra[1])
@@ -453,7 +459,9 @@ class _Walker:
                 continue
             argv.append(self.word(c))
             if c.child_count:
-                self.subst(c, ctx + (Ctx.ASSIGNMENT,) if c.type == "variable_assignment" else ctx, depth)
+                c2 = ctx + (Ctx.ASSIGNMENT,) if c.type == "variable_assignment" else ctx
+                self.subst(c, c2, depth)
+                self.hidden_backticks(argv[-1], c2, depth)
         self.res.commands.append(new_command(tuple(argv), (), (), ctx, pipe, PARSER, inherited=inh))
 
     def test_command(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
@@ -480,6 +488,8 @@ class _Walker:
         if t == "command_substitution":
             ch = n.children
             c = Ctx.BACKTICK if ch and ch[0].type == "`" else Ctx.COMMAND_SUBSTITUTION
+            if c is Ctx.BACKTICK and self.backtick(n, ctx + (c,), depth + 1):
+                return
             self.stmts(ch, ctx + (c,), None, (), depth + 1)
         elif t == "process_substitution":
             ch = n.children
@@ -489,6 +499,69 @@ class _Walker:
             self.subst_children(n, ctx + (Ctx.PARAMETER,), depth)
         elif n.child_count:
             self.subst_children(n, ctx, depth)
+
+    # -- text bash reads differently from the source: escapes in `...`, backslash-newline ---
+    def backtick(self, n: Any, ctx: tuple, depth: int) -> bool:
+        """A `````...````` substitution whose body has ``\\$``, ``\\``` or ``\\\\``: bash
+        removes those backslashes and runs the result (``\\``` nests a substitution), which
+        tree-sitter's tree does not show. Parse that text instead; False if there is none."""
+        a, b = self.span(n)
+        src = self.src
+        end = b - 1 if b - a >= 2 and src[b - 1] == "`" else b
+        body = backtick_body(src[a + 1 : end])
+        if body is None:
+            return False
+        self.bt_done.add(a)
+        self.reparse(*body, a + 1, ctx, depth)
+        return True
+
+    def hidden_backticks(self, w: Word, ctx: tuple, depth: int) -> None:
+        """`...` substitutions with escapes in a word that tree-sitter's tree does not show
+        (inside ``${x:-...}``): parse them after their escapes as well."""
+        raw = w.raw
+        if "`" not in raw or "\\" not in raw:
+            return
+        base = w.span[0]
+        for start, _end, i0, i1, kind, in_param in find_substitutions(raw):
+            if kind != "`" or base + start in self.bt_done:
+                continue
+            body = backtick_body(raw[i0:i1])
+            if body is not None:
+                self.bt_done.add(base + start)
+                self.reparse(*body, base + i0, ctx + ((Ctx.PARAMETER,) if in_param else ()) + (Ctx.BACKTICK,), depth + 1)
+
+    def heredoc_escapes(self, raw: str, s0: int, ctx: tuple, depth: int) -> None:
+        """In an unquoted heredoc body: a substitution whose opener a backslash-newline splits
+        (``$\\<newline>(``), and a `````...````` body with escapes (see :meth:`backtick`)."""
+        if "\\" not in raw:
+            return
+        subs = split_openers(raw) + [x for x in find_substitutions(raw, heredoc=True) if x[4] == "`"]
+        for _start, _end, i0, i1, kind, in_param in subs:
+            c2 = ctx + ((Ctx.PARAMETER,) if in_param else ())
+            if kind == "`":
+                body = backtick_body(raw[i0:i1])
+                if body is not None and s0 + _start not in self.bt_done:
+                    self.bt_done.add(s0 + _start)
+                    self.reparse(*body, s0 + i0, c2 + (Ctx.BACKTICK,), depth + 1)
+            else:
+                k = i1 - i0
+                self.reparse(raw[i0:i1], list(range(k)), list(range(1, k + 1)), s0 + i0, c2 + (Ctx.COMMAND_SUBSTITUTION,), depth + 1)
+
+    def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
+        """Parse ``text`` on its own and add its commands, moved back into this text (character
+        ``k`` of ``text`` came from ``base + starts[k]`` .. ``base + ends[k]``) under ``ctx``.
+        If it does not parse, neither does this text."""
+        if depth > self.max_depth:
+            self.res.too_deep = True
+            return
+        sub = parse_treesitter(text, self.max_depth - depth)
+        if sub.has_error:
+            self.suspect(f"in a nested text: {sub.issue.message if sub.issue else 'syntax error'}", base)
+        if sub.too_deep:
+            self.res.too_deep = True
+        self.res.functions |= sub.functions
+        for c in sub.commands:
+            self.res.commands.append(move_command(c, starts, ends, base, ctx))
 
     def subst_children(self, n: Any, ctx: tuple, depth: int) -> None:
         for c in n.children:

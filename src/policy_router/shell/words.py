@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from .fastnew import positional_new
-from .model import SYSTEM_BIN_DIRS, Command, Marker, RedirectMode, Span, Word
+from .model import SYSTEM_BIN_DIRS, Assignment, Command, Marker, PipelinePos, Redirect, RedirectMode, Span, Word
 
 #: Word / Command built without the dataclass __init__ (hot path; see .fastnew)
 _new_word = positional_new(Word)
@@ -33,6 +33,10 @@ __all__ = [
     "name_markers",
     "program_name",
     "find_substitutions",
+    "strip_continuations",
+    "backtick_body",
+    "split_openers",
+    "move_command",
     "Substitution",
 ]
 
@@ -219,6 +223,11 @@ def analyze(raw: str) -> tuple[str, int]:
     """
     if _PLAIN(raw):
         return raw, 0
+    if "\\\n" in raw:
+        # bash deletes backslash-newline before it reads the word: "$\<newline>(" is "$("
+        joined = strip_continuations(raw)
+        if joined is not None and joined[0] != raw:
+            return analyze(joined[0])
     out: list[str] = []
     flags = 0
     n = len(raw)
@@ -403,8 +412,68 @@ def find_substitutions(s: str, heredoc: bool = False) -> list[Substitution]:
     itself, but substitutions inside it and inside ``${...}`` are reported.
     """
     res: list[Substitution] = []
-    _scan(s, 0, len(s), heredoc, False, res)
-    return res
+    joined = strip_continuations(s, heredoc) if "\\\n" in s else None
+    if joined is None:
+        _scan(s, 0, len(s), heredoc, False, res)
+        return res
+    # backslash-newline can sit inside "$(", "<(" or "${": scan the text without it and map
+    # every offset back into ``s``
+    t, pos = joined
+    _scan(t, 0, len(t), heredoc, False, res)
+
+    def start(k: int) -> int:
+        return pos[k]
+
+    def end(k: int, lo: int) -> int:
+        return pos[k - 1] + 1 if k > lo else pos[lo]
+
+    return [
+        Substitution((start(a), end(b, a), start(i0), end(i1, i0), kind, in_param))
+        for a, b, i0, i1, kind, in_param in res
+    ]
+
+
+def strip_continuations(s: str, heredoc: bool = False) -> tuple[str, list[int]] | None:
+    """``s`` without the backslash-newline pairs bash deletes before reading it (all of them
+    except inside single quotes and ``$'..'``; in an unquoted heredoc body, where quotes are
+    literal, all of them), and for every character of the result its offset in ``s`` (one
+    more entry: ``len(s)``). None when ``s`` has none."""
+    if "\\\n" not in s:
+        return None
+    out: list[str] = []
+    pos: list[int] = []
+    n = len(s)
+    i = 0
+    in_dq = False
+    dollar = False  # the previous character is an unescaped "$" (then "'" opens $'..')
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            if s[i + 1] != "\n":
+                out += (c, s[i + 1])
+                pos += (i, i + 1)
+                dollar = False
+            i += 2
+            continue
+        if not heredoc and not in_dq and c == "'":
+            ansi = dollar
+            dollar = False
+            j = i + 1
+            while j < n and s[j] != "'":
+                j += 2 if ansi and s[j] == "\\" else 1
+            j = min(j + 1, n)
+            out.extend(s[i:j])
+            pos.extend(range(i, j))
+            i = j
+            continue
+        if c == '"' and not heredoc:
+            in_dq = not in_dq
+        dollar = c == "$"
+        out.append(c)
+        pos.append(i)
+        i += 1
+    pos.append(n)
+    return "".join(out), pos
 
 
 def _scan(s: str, i: int, end: int, heredoc: bool, in_param: bool, res: list[Substitution]) -> None:
@@ -459,6 +528,79 @@ def _scan(s: str, i: int, end: int, heredoc: bool, in_param: bool, res: list[Sub
             i = j
             continue
         i += 1
+
+
+def backtick_body(s: str) -> tuple[str, list[int], list[int]] | None:
+    """The text bash runs for the body ``s`` of a `````...````` substitution: inside it a
+    backslash before ``$``, a backtick or a backslash is removed (so ``\\``` starts a nested
+    substitution and ``\\$x`` is an expansion). Returns that text and, for each of its
+    characters, the offsets in ``s`` where its source starts and ends; None when ``s`` has no
+    such escape (its text is then ``s`` itself)."""
+    if "\\" not in s:
+        return None
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    changed = False
+    n = len(s)
+    i = 0
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n and s[i + 1] in "$`\\":
+            out.append(s[i + 1])
+            starts.append(i)
+            ends.append(i + 2)
+            changed = True
+            i += 2
+            continue
+        out.append(c)
+        starts.append(i)
+        ends.append(i + 1)
+        i += 1
+    return ("".join(out), starts, ends) if changed else None
+
+
+def split_openers(body: str) -> list[Substitution]:
+    """The substitutions of an unquoted heredoc body whose opener is split by a
+    backslash-newline (``$\\<newline>(``): bash deletes it, so they run, but a search for
+    ``$(`` in the body does not see them."""
+    if "\\\n" not in body:
+        return []
+    return [sub for sub in find_substitutions(body, heredoc=True) if "\\\n" in body[sub[0] : sub[2]]]
+
+
+def move_command(c: Command, starts: list[int], ends: list[int], base: int, ctx: tuple) -> Command:
+    """Move ``c``, found by parsing a text of its own, into the text that text came from:
+    character ``k`` of it came from offsets ``base + starts[k]`` .. ``base + ends[k]`` there
+    (a `````...````` body with its escapes removed, or a verbatim substring), and ``ctx`` is
+    put before its context. Every span (words, assignments, redirects, pipeline keys) is mapped;
+    ``raw`` stays the text that was parsed."""
+    total = ends[-1] if ends else 0
+
+    def sp(span: Span) -> Span:
+        a, b = span
+        lo = starts[a] if a < len(starts) else total
+        return (base + lo, base + (ends[b - 1] if b > a else lo))
+
+    def wd(w: Word | None) -> Word | None:
+        return None if w is None else _new_word(w.text, w.raw, sp(w.span), w.dynamic)
+
+    p = c.pipeline
+    if p is not None:
+        p = PipelinePos(sp((p.id, p.id))[0], p.index, p.length)
+    return _new_command(
+        tuple(wd(w) for w in c.argv),
+        c.program,
+        sp(c.span),
+        tuple(Assignment(a.name, wd(a.value), sp(a.span)) for a in c.assignments),
+        tuple(Redirect(r.op, r.mode, wd(r.target), sp(r.span), r.fd, r.heredoc, r.quoted) for r in c.redirects),
+        ctx + c.context,
+        p,
+        c.markers,
+        c.via,
+        c.parent,
+        c.source,
+    )
 
 
 def new_command(
