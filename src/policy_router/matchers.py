@@ -579,12 +579,18 @@ class MatchContext:
         #: ``argv[1:]`` texts, each abbreviated long option followed by the options of the
         #: policy it may stand for (see :func:`abbreviations`)
         self.args: tuple[str, ...] = tuple([w.text for w in self.command.argv[1:]])
-        if line.abbrev:
-            self.args = _expand_abbreviations(self.args, line.abbrev)
+        self._joined: str | None = None
+        if line.abbrev and self.args:
+            joined = "\0".join(self.args)
+            if "--" in joined:  # (one C-level scan; the joined text is needed anyway)
+                expanded = _expand_abbreviations(self.args, line.abbrev)
+                if expanded is not self.args:
+                    self.args = expanded
+                    joined = "\0".join(expanded)
+            self._joined = joined
         self._flags: frozenset[str] | None = None
         self._subwords: tuple[str, ...] | None = None
         self._paths: tuple[PathInfo, ...] | None = None
-        self._joined: str | None = None
         self._joined_paths: str | None = None
         self._path_cands: tuple[tuple[str, ...], ...] | None = None
         self._features = -1
