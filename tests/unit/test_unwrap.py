@@ -474,6 +474,17 @@ OPTION_GRAMMAR = [
         R("rm", ["rm", "-rf", "${HOME}", "true"], W, (), ["env -S"], 0),
     ]),
     ("env -a echo rm -rf ~", wrapped("env", ["env", "-a", "echo", "rm", "-rf", "~"], ["rm", "-rf", "~"], "env")),
+    # env -S text that starts with an option is read by env again: env -S'-u echo' rm ...
+    ("env -S'-u echo' rm -rf ~", [
+        R("env", ["env", "-S-u echo", "rm", "-rf", "~"], (), ED),  # ~ among the remaining words: not static
+        R("env", ["env", "-u", "echo", "rm", "-rf", "~"], W, [M.WRAPPER], ["env -S"], 0),
+        R("rm", ["rm", "-rf", "~"], W * 2, (), ["env -S", "env"], 1),
+    ]),
+    ("env -S'-i ls -l'", [
+        R("env", ["env", "-S-i ls -l"], (), [M.WRAPPER]),
+        R("env", ["env", "-i", "ls", "-l"], W, [M.WRAPPER], ["env -S"], 0),
+        R("ls", ["ls", "-l"], W * 2, (), ["env -S", "env"], 1),
+    ]),
     ("env --ch=/tmp ls", wrapped("env", ["env", "--ch=/tmp", "ls"], ["ls"], "env")),
     ("env --i ls", [R("env", ["env", "--i", "ls"], (), ED), R("ls", ["ls"], W, (), ["env"], 0)]),  # ignore-environment / ignore-signal
     ("env --frob ls", [R("env", ["env", "--frob", "ls"], (), ED), R("ls", ["ls"], W, (), ["env"], 0)]),

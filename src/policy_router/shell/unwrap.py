@@ -904,6 +904,10 @@ def _env(cmd: Command, out: Unwrapped) -> None:
             if w.dynamic or not _static(rest):
                 out.markers.add(Marker.EVAL_DYNAMIC)
             text = " ".join([w.text] + [_sh_quote(r.text) for r in rest])
+            if w.text.lstrip(" \t\n\v\f\r").startswith("-"):
+                # env reads options again from the split words (env -S'-u echo' rm ...): so
+                # does the nested text
+                text = "env " + text
             out.nested.append(Nested(text, w, Ctx.WRAPPED, "env -S"))
             out.markers.add(Marker.WRAPPER)
             return
