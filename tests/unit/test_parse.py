@@ -381,6 +381,33 @@ def test_pipeline_positions_are_per_pipeline() -> None:
     ]
 
 
+def test_tree_sitter_pipelines_before_and_or() -> None:
+    """tree-sitter-bash reads ``a | b | c && d`` as ``a | (b | c && d)``; bash as
+    ``(a | b | c) && d``. Found by the composition fuzzer: where bashlex fails (an array
+    assignment), ``sh`` was no longer fed by ``curl``."""
+    line = parse("a=(x); curl x | sh | ls && ls || id | wc")
+    assert line.parser == "tree-sitter"
+    assert [(c.program, c.pipeline) for c in line.commands] == [
+        ("", None),
+        ("curl", PipelinePos(0, 0, 3)),
+        ("sh", PipelinePos(0, 1, 3)),
+        ("ls", PipelinePos(0, 2, 3)),
+        ("ls", None),
+        ("id", PipelinePos(1, 0, 2)),
+        ("wc", PipelinePos(1, 1, 2)),
+    ]
+    # ... and ``a | b > f | c`` as ``(a | b > f) | c``: the redirect stays b's
+    line = parse("a=(x); curl x | sh | ls > out | ( ls ) && ls")
+    assert [(c.program, c.pipeline, [r.target.text for r in c.redirects]) for c in line.commands] == [
+        ("", None, []),
+        ("curl", PipelinePos(0, 0, 4), []),
+        ("sh", PipelinePos(0, 1, 4), []),
+        ("ls", PipelinePos(0, 2, 4), ["out"]),
+        ("ls", PipelinePos(0, 3, 4), []),
+        ("ls", None, []),
+    ]
+
+
 def test_heredoc_before_a_pipe_keeps_the_pipe_target() -> None:
     line = parse("cat <<'EOF' | some-script\nbody\nEOF")
     assert [(c.program, c.pipeline) for c in line.commands] == [

@@ -180,7 +180,7 @@ class _Walker:
         elif t == "redirected_statement":
             self.redirected(n, ctx, pipe, inh, depth)
         elif t == "pipeline":
-            stages = [c for c in n.children if c.is_named and c.type != "comment"]
+            stages, after = self.pipeline_stages(n, ctx, depth)
             if len(stages) > 1:
                 key = self.span(n)[0]
                 for idx, st in enumerate(stages):
@@ -188,6 +188,8 @@ class _Walker:
             else:
                 for st in stages:
                     self.visit(st, ctx, pipe, inh, depth)
+            for c in after:
+                self.visit(c, ctx, pipe, inh, depth)
         elif t == "subshell":
             self.stmts(n.children, ctx + (Ctx.SUBSHELL,), pipe, inh, depth + 1)
         elif t == "compound_statement":
@@ -239,6 +241,52 @@ class _Walker:
             return
         else:
             self.subst(n, ctx, depth)
+
+    def pipeline_stages(self, n: Any, ctx: tuple, depth: int) -> tuple[list[Any], list[Any]]:
+        """The stages of pipeline node ``n`` as bash reads them, and the and-or list members
+        that follow it. tree-sitter-bash nests some pipelines: ``a | b | c && d`` is
+        ``a | (b | c && d)`` there, ``a | b > f | c`` is ``(a | b > f) | c``. Nested pipelines
+        are spliced in, a trailing list gives its first member as a stage and runs the others
+        after the pipeline, and the redirects of a piped redirected pipeline go to its last
+        command (as bash binds them)."""
+        todo = _named(n)
+        stages: list[Any] = []
+        after: list[Any] = []
+        while todo:
+            c = todo.pop(0)
+            if c.type == "pipeline":
+                todo = _named(c) + todo
+            elif c.type == "list" and not todo and stages:
+                first, after = _unfold_list(c)
+                todo = [first]
+            elif c.type == "redirected_statement" and (body := self.piped_body(c, ctx, depth)) is not None:
+                todo = _named(body) + todo
+            else:
+                stages.append(c)
+        return stages, after
+
+    def piped_body(self, n: Any, ctx: tuple, depth: int) -> Any:
+        """For a redirected_statement whose body is a pipeline (and that has no heredoc): hang
+        its redirects on the pipeline's last command and return the pipeline; else None."""
+        body = None
+        redirects = []
+        for c in n.children:
+            if c.type in _REDIRECTS:
+                redirects.append(c)
+            elif c.is_named and body is None:
+                body = c
+        if body is None or body.type != "pipeline" or any(r.type == "heredoc_redirect" for r in redirects):
+            return None
+        redirs: list[Redirect] = []
+        cont: list[Any] = []
+        extra_args: list[Word] = []
+        for r in redirects:
+            self.redirect(r, ctx, depth, redirs, cont, extra_args)
+        last = body
+        while last.type in ("pipeline", "list") and last.named_child_count:
+            last = last.named_children[-1]
+        self.tail[(last.start_byte, last.end_byte, last.type)] = (redirs, extra_args)
+        return body
 
     def redirected(self, n: Any, ctx: tuple, pipe: PipelinePos | None, inh: tuple, depth: int) -> None:
         body = None
@@ -571,6 +619,23 @@ class _Walker:
                     self.visit(c, ctx, None, (), depth)
                 else:
                     self.subst(c, ctx, depth)
+
+
+def _named(n: Any) -> list[Any]:
+    return [c for c in n.children if c.is_named and c.type != "comment"]
+
+
+def _unfold_list(lst: Any) -> tuple[Any, list[Any]]:
+    """The first member of an and-or list node (lists nest to the left) and the others, in
+    order."""
+    named = _named(lst)
+    if not named:
+        return lst, []
+    first, rest = named[0], named[1:]
+    if first.type == "list":
+        inner, more = _unfold_list(first)
+        return inner, more + rest
+    return first, rest
 
 
 def _int(s: str) -> int | None:
