@@ -6,8 +6,12 @@ words matter, whole Word objects)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policy_router.shell import Ctx, Marker, Word, parse
+from policy_router.shell import constprop
+from policy_router.shell.constprop import Loop, LoopValue, find_loops
 from policy_router.shell.expand import MAX_BRACE_WORDS, brace_variants
 
 
@@ -232,7 +236,7 @@ MAYBE = {
         MAY("ls", ["ls", "-rf", ("~", D)], markers=[M.DYNAMIC_NAME]),
     ],
     "a=1; read a; echo $a": [MAY("echo", ["echo", "1"])],
-    "a=1; for a in b; do :; done; echo $a": [MAY("echo", ["echo", "1"])],
+    "a=1; for a in b; do :; done; echo $a": [MAY("echo", ["echo", "b"]), MAY("echo", ["echo", "1"])],
     "a=1; unset a; echo $a": [MAY("echo", ["echo", "1"])],
     "a=x; : ${a:=y}; echo $a": [MAY("echo", ["echo", "x"])],
     "a=x; echo $((a=2)) $a": [MAY("echo", ["echo", ("$((a=2))", D), "x"])],
@@ -274,6 +278,247 @@ def test_quoted_home_value_in_redirect_target_stays_dynamic() -> None:
     # a static "$HOME/.bashrc" would be read as a relative path by the matchers
     c = parse('f=~/.bashrc; echo x >> "$f"').commands[1]
     assert [(r.target.text, r.target.dynamic, r.target.raw) for r in c.redirects] == [("$HOME/.bashrc", True, '"$f"')]
+
+
+# ---------------------------------------------------------------------------------------------
+# for-loop variables: one command per value of a static word list
+
+L = [C.LOOP]
+
+LOOPS = [
+    # a glob word: a quoted reference is the pattern, dynamic (as if written there)
+    ('for f in src/*.py; do wc -l "$f"; done', [R("wc", ["wc", "-l", ("src/*.py", D)], L)]),
+    ("for f in a.txt b.txt; do cat $f; done", [R("cat", ["cat", "a.txt"], L), R("cat", ["cat", "b.txt"], L)]),
+    # ~ as for a literal ~/.ssh/id_rsa assigned to a variable: $HOME/..., dynamic (quoted too)
+    ('for f in ~/.ssh/id_rsa x; do cat "$f"; done', [R("cat", ["cat", ("$HOME/.ssh/id_rsa", D)], L), R("cat", ["cat", "x"], L)]),
+    ('for k in ~/.ssh/*; do cat "$k"; done', [R("cat", ["cat", ("$HOME/.ssh/*", D)], L)]),
+    ('for v in ~; do rm -rf "$v"; done', [R("rm", ["rm", "-rf", ("$HOME", D)], L)]),
+    # a command name keeps dynamic_name
+    ("for c in rm; do $c -rf ~; done", [R("rm", ["rm", "-rf", ("~", D)], L, [M.DYNAMIC_NAME])]),
+    # brace expansion of the list, quoted words, splitting of unquoted references
+    ("for f in {a,b}.txt; do cat $f; done", [R("cat", ["cat", "a.txt"], L), R("cat", ["cat", "b.txt"], L)]),
+    ("for f in 'a b' c; do cat $f \"$f\" x${f}y; done", [R("cat", ["cat", "a", "b", "a b", "xa", "by"], L), R("cat", ["cat", "c", "c", "xcy"], L)]),
+    ("for f in '' x; do cat \"$f\" $f; done", [R("cat", ["cat", ""], L), R("cat", ["cat", "x", "x"], L)]),
+    # a quoted glob word is a plain value (an unquoted use globs it); an unquoted use of a
+    # value from a glob stays as written (bash splits the file name and globs it again)
+    ('for f in "*.py"; do cat $f "$f"; done', [R("cat", ["cat", ("*.py", D), "*.py"], L)]),
+    ('for f in *.py; do cat "$f" $f; done', [R("cat", ["cat", ("*.py", D), ("$f", D)], L)]),
+    # every command of the body that uses it, in substitutions and subshells too; other
+    # expansions of the name stay
+    ("for f in a b; do true && cat $f || ls ${f}.x ${f:-y}; done", [
+        R("true", ["true"], L), R("cat", ["cat", "a"], L), R("cat", ["cat", "b"], L),
+        R("ls", ["ls", "a.x", ("${f:-y}", D)], L), R("ls", ["ls", "b.x", ("${f:-y}", D)], L),
+    ]),
+    ('for f in a b; do (cat $f); echo "$(cat $f)"; done', [
+        R("cat", ["cat", "a"], L + [C.SUBSHELL]), R("cat", ["cat", "b"], L + [C.SUBSHELL]),
+        R("echo", ["echo", ("$(cat $f)", D)], L),
+        R("cat", ["cat", "a"], L + [C.COMMAND_SUBSTITUTION]), R("cat", ["cat", "b"], L + [C.COMMAND_SUBSTITUTION]),
+    ]),
+    # redirect targets and prefix-assignment values
+    ('for f in a b; do X=$f cmd > "$f.log"; done', [R("cmd", ["cmd"], L), R("cmd", ["cmd"], L)]),
+    # loops nested, inside $( ) and ( ), on several lines, with other known values
+    ("for d in x y; do for f in a b; do cat $d/$f; done; done", [
+        R("cat", ["cat", "x/a"], L + L), R("cat", ["cat", "x/b"], L + L), R("cat", ["cat", "y/a"], L + L), R("cat", ["cat", "y/b"], L + L),
+    ]),
+    ("echo $(for f in a b; do cat $f; done)", [
+        R("echo", ["echo", ("$(for f in a b; do cat $f; done)", D)]),
+        R("cat", ["cat", "a"], [C.COMMAND_SUBSTITUTION, C.LOOP]), R("cat", ["cat", "b"], [C.COMMAND_SUBSTITUTION, C.LOOP]),
+    ]),
+    ("(for f in a b; do cat $f; done)", [R("cat", ["cat", "a"], [C.SUBSHELL, C.LOOP]), R("cat", ["cat", "b"], [C.SUBSHELL, C.LOOP])]),
+    ("for f in a b\ndo\n  cat $f\ndone", [R("cat", ["cat", "a"], L), R("cat", ["cat", "b"], L)]),
+    ("x=1; for f in a b; do cat $f $x; done", [ASSIGN, R("cat", ["cat", "a", "1"], L), R("cat", ["cat", "b", "1"], L)]),
+    ("while c; do for f in a; do cat $f; done; done", [R("c", ["c"], L), R("cat", ["cat", "a"], L + L)]),
+    ("g() { for x in a; do cat $x; done; }; g", [R("cat", ["cat", "a"], [C.FUNCTION, C.GROUP, C.LOOP]), R("g", ["g"], markers=[M.FUNCTION_CALL])]),
+    # wrappers and nested shells are unwrapped in every copy
+    ("for x in rm; do sudo $x -rf /; done", [
+        R("sudo", ["sudo", "rm", "-rf", "/"], L, [M.WRAPPER]), R("rm", ["rm", "-rf", "/"], L + [C.WRAPPED], [M.DYNAMIC_NAME], via=["sudo"]),
+    ]),
+    ('for f in a b; do bash -c "cat $f"; done', [
+        R("bash", ["bash", "-c", "cat a"], L, [M.NESTED_SHELL]), R("cat", ["cat", "a"], L + [C.NESTED_SHELL], via=["bash -c"]),
+        R("bash", ["bash", "-c", "cat b"], L, [M.NESTED_SHELL]), R("cat", ["cat", "b"], L + [C.NESTED_SHELL], via=["bash -c"]),
+    ]),
+    # a shell after a stage with several copies gets no known input
+    ("for c in 'echo x' ls; do echo $c | sh; done", [
+        R("echo", ["echo", "echo", "x"], L), R("echo", ["echo", "ls"], L), R("sh", ["sh"], L, [M.SHELL_STDIN, M.CODE_EXECUTION]),
+    ]),
+    # a barrier in the body before the use: unknown; after it: the next iteration assigns again
+    ("for f in a b; do eval x; cat $f; done", [R("eval", ["eval", "x"], L), R("x", ["x"], L + [C.EVAL], via=["eval"]), R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in a b; do cat $f; source x; done", [R("cat", ["cat", "a"], L), R("cat", ["cat", "b"], L), R("source", ["source", "x"], L, [M.SOURCE_DYNAMIC])]),
+    # unchanged: a non-static list, no list, ~user, ~ elsewhere, after done
+    ("for f in $(ls); do cat $f; done", [R("ls", ["ls"], L + [C.COMMAND_SUBSTITUTION]), R("cat", ["cat", ("$f", D)], L)]),
+    ("for f; do cat $f; done", [R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in ~user/x; do cat $f; done", [R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in a=~/x; do cat $f; done", [R("cat", ["cat", ("$f", D)], L)]),
+    # after done: as written, with maybe-assigned copies (bash leaves the last value, any with break)
+    ("for f in a b; do cat $f; done; cat $f", [R("cat", ["cat", "a"], L), R("cat", ["cat", "b"], L), R("cat", ["cat", ("$f", D)])]),
+    ("for f in ~/.ssh/id_rsa; do :; done; cat $f", [R(":", [":"], L), R("cat", ["cat", ("$f", D)])]),
+    # unchanged: the name is assigned elsewhere (in the body, by read, by another loop)
+    ("for f in a; do f=~/.ssh/id_rsa; cat $f; done", [R("", [], L), R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in a b; do cat $f; f=c; done", [R("cat", ["cat", ("$f", D)], L), R("", [], L)]),
+    ("for f in a b; do read f; cat $f; done", [R("read", ["read", "f"], L), R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in a b; do cat $f; done; for f in c; do cat $f; done", [R("cat", ["cat", ("$f", D)], L), R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in a; do for f in b; do cat $f; done; done", [R("cat", ["cat", ("$f", D)], L + L)]),
+    # unchanged: a function body defined in the loop runs when called
+    ("for f in a b; do g() { cat $f; }; done", [R("cat", ["cat", ("$f", D)], L + [C.FUNCTION, C.GROUP])]),
+    # unchanged: texts the loop scanner does not model, IFS assigned, too many copies
+    ("for f in a b; do case $f in a) cat $f;; esac; done", [R("cat", ["cat", ("$f", D)], L + [C.CASE])]),
+    ("for f in a b; do cat $f; done <<< x", [R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in a b; do { cat $f; } done", [R("cat", ["cat", ("$f", D)], L + [C.GROUP])]),
+    ("IFS=:; for f in a b; do cat $f; done", [ASSIGN, R("cat", ["cat", ("$f", D)], L)]),
+    ("for f in 1 2 3 4 5 6 7 8 9; do for g in 1 2 3 4 5 6 7 8; do cat $f$g; done; done", [R("cat", ["cat", ("$f$g", D)], L + L)]),
+    # HOME assigned in the text: a value from ~ is marked
+    ("HOME=/x; for f in ~/a b; do cat $f; done", [ASSIGN, R("cat", ["cat", ("$HOME/a", D)], L, [M.HOME_CHANGED]), R("cat", ["cat", "b"], L)]),
+]
+
+#: maybe-assigned copies in LOOPS (every other case has none): where a loop's values are not
+#: certain, each may hold (the most recent first, up to 4), after ``done`` too
+LOOP_MAYBE = {
+    "for f in ~/.ssh/id_rsa; do :; done; cat $f": [MAY("cat", ["cat", ("$HOME/.ssh/id_rsa", D)])],
+    'for f in *.py; do cat "$f" $f; done': [MAY("cat", ["cat", ("*.py", D), ("*.py", D)], L)],
+    "for f in a b; do eval x; cat $f; done": [MAY("cat", ["cat", "b"], L), MAY("cat", ["cat", "a"], L)],
+    "for f in a b; do cat $f; done; cat $f": [MAY("cat", ["cat", "b"]), MAY("cat", ["cat", "a"])],
+    "for f in a; do f=~/.ssh/id_rsa; cat $f; done": [MAY("cat", ["cat", ("$HOME/.ssh/id_rsa", D)], L), MAY("cat", ["cat", "a"], L)],
+    "for f in a b; do cat $f; f=c; done": [MAY("cat", ["cat", "b"], L), MAY("cat", ["cat", "a"], L)],
+    "for f in a b; do read f; cat $f; done": [MAY("cat", ["cat", "b"], L), MAY("cat", ["cat", "a"], L)],
+    "for f in a b; do cat $f; done; for f in c; do cat $f; done": [
+        MAY("cat", ["cat", "b"], L), MAY("cat", ["cat", "a"], L), MAY("cat", ["cat", "c"], L), MAY("cat", ["cat", "b"], L), MAY("cat", ["cat", "a"], L),
+    ],
+    "for f in a; do for f in b; do cat $f; done; done": [MAY("cat", ["cat", "b"], L + L), MAY("cat", ["cat", "a"], L + L)],
+    "for f in a b; do g() { cat $f; }; done": [MAY("cat", ["cat", "b"], L + [C.FUNCTION, C.GROUP]), MAY("cat", ["cat", "a"], L + [C.FUNCTION, C.GROUP])],
+    "for f in 1 2 3 4 5 6 7 8 9; do for g in 1 2 3 4 5 6 7 8; do cat $f$g; done; done": [
+        MAY("cat", ["cat", "98"], L + L), MAY("cat", ["cat", "87"], L + L), MAY("cat", ["cat", "76"], L + L), MAY("cat", ["cat", "65"], L + L),
+    ],
+}
+
+
+@pytest.mark.parametrize("cmd,expected", LOOPS, ids=[c for c, _ in LOOPS])
+def test_loop_variables(cmd: str, expected: list[tuple]) -> None:
+    got = rows(cmd)
+    assert [r for r in got if MAYBE_VIA not in r[4]] == expected
+    assert [r for r in got if MAYBE_VIA in r[4]] == LOOP_MAYBE.get(cmd, [])
+
+
+def test_loop_copies_keep_raw_and_span_and_follow_the_first() -> None:
+    line = parse('for f in a ~/b; do X=$f cat "$f" > $f.log; done')
+    assert [(c.span, c.parent, c.via) for c in line.commands] == [((19, 41), None, ()), ((19, 41), None, ())]
+    a, b = line.commands
+    assert a.argv == (Word("cat", "cat", (24, 27)), Word("a", '"$f"', (28, 32)))
+    assert b.argv == (Word("cat", "cat", (24, 27)), Word("$HOME/b", '"$f"', (28, 32), True))
+    assert [(x.assignments[0].value, x.redirects[0].target) for x in (a, b)] == [
+        (Word("a", "$f", (21, 23)), Word("a.log", "$f.log", (35, 41))),
+        (Word("$HOME/b", "$f", (21, 23), True), Word("$HOME/b.log", "$f.log", (35, 41), True)),
+    ]
+
+
+def test_loop_copies_have_their_own_maybe_copies() -> None:
+    line = parse("true && a=rm; for f in x y; do $a $f; done")
+    assert [(c.program, c.argv_text, c.via, c.parent) for c in line.commands] == [
+        ("true", ("true",), (), None),
+        ("", (), (), None),
+        ("$a", ("$a", "x"), (), None),
+        ("rm", ("rm", "x"), (MAYBE_VIA,), 2),
+        ("$a", ("$a", "y"), (), None),
+        ("rm", ("rm", "y"), (MAYBE_VIA,), 4),
+    ]
+
+
+#: (name, name_pos, header: ``for`` .. ``do``, body: after ``do`` .. ``done``, depth, values)
+FIND_LOOPS = [
+    ("for f in a 'b c'; do x; done", [Loop("f", 4, (0, 20), (20, 24), 1, (LoopValue("a", False), LoopValue("b c", False)))]),
+    ("for f in ~ *.c; do x; done", [Loop("f", 4, (0, 18), (18, 22), 1, (LoopValue("$HOME", True), LoopValue("*.c", True, True)))]),
+    # keywords as arguments, in quotes, in comments; loops in substitutions and subshells
+    ("for f in done; do echo done 'done' # done\ndone", [Loop("f", 4, (0, 17), (17, 42), 1, (LoopValue("done", False),))]),
+    ("while c; do (for f in a; do x; done); done", [Loop("f", 17, (13, 27), (27, 31), 2, (LoopValue("a", False),))]),
+    ("echo $(for f in a; do x; done)", [Loop("f", 11, (7, 21), (21, 25), 1, (LoopValue("a", False),))]),
+    # loops that are no static for loops are paired but not returned
+    ("for f; do x; done; select s in a; do x; done; for ((i=0; i<2; i++)); do x; done", []),
+    ('for f in $(ls) "$x" `y`; do x; done', []),
+    # the scanner gives up
+    ("case x in a) ;; esac; for f in a; do x; done", None),
+    ("for f in a; do x; done <<< y", None),
+    ("for f in a; do x \\\n; done", None),
+    ("alias x=y; for f in a; do x; done", None),
+    ("for f in a; do { x; } done", None),
+    ("for f in a; do x; done done", None),
+    ("a=1 for f in a; do x; done", None),
+    ("for f in a; { x; }", None),
+    ("for f in a; do [[ x ; ]]; done", None),
+]
+
+
+LOOP_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("src,expected", FIND_LOOPS, ids=[c for c, _ in FIND_LOOPS])
+def test_find_loops(src: str, expected: list[Loop] | None) -> None:
+    assert find_loops(src) == expected
+
+
+LOOP_CHARS = st.sampled_from(["for ", "f", " in ", "do", "done", ";", "\n", "(", ")", "$(", "`", "'", '"', "{ ", "}", "[[ ", "]]", "&", "|", "<", ">", "#", "$f", "=", "*", "~", " ", "\\"])
+
+
+@LOOP_SETTINGS
+@given(st.lists(LOOP_CHARS, max_size=30).map("".join))
+def test_find_loops_returns_on_any_text(src: str) -> None:
+    found = find_loops(src)
+    assert found is None or all(lp.header[1] <= lp.body[0] <= lp.body[1] <= len(src) for lp in found)
+
+
+loop_words = st.one_of(
+    st.from_regex(r"[A-Za-z0-9_./-]{1,8}", fullmatch=True),
+    st.from_regex(r"[a-z ]{0,6}", fullmatch=True).map(lambda s: f"'{s}'"),
+)
+loop_names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
+    lambda s: s not in {"if", "fi", "for", "do", "done", "in", "time", "case", "esac", "then", "else", "elif", "while", "until", "select", "function", "coproc"}
+)
+
+
+@LOOP_SETTINGS
+@given(loop_names, st.lists(loop_words, min_size=1, max_size=4))
+def test_loop_copies_are_the_assignments_of_each_word(name: str, words: list[str]) -> None:
+    """``for n in W1 W2; do BODY; done`` gives, for each distinct value, the words that
+    ``n=W; BODY`` gives (assignment propagation is checked against bash in
+    tests/properties/test_parse_props.py)."""
+    body = f'printf x ${name} "${name}" x${{{name}}}y > "${name}".out'
+    line = parse(f"for {name} in {' '.join(words)}; do {body}; done")
+    got = [(c.argv, c.redirects[0].target.text) for c in line.commands]
+    want: list[tuple] = []
+    for w in words:
+        c = parse(f"{name}={w}; {body}").commands[-1]
+        item = (tuple(x.text for x in c.argv), c.redirects[0].target.text)
+        if item not in want:
+            want.append(item)
+    assert [(tuple(x.text for x in a), t) for a, t in got] == want
+    assert not any(w.dynamic for c in line.commands for w in c.argv)
+
+
+loop_bodies = st.sampled_from(["cat $f", 'rm -rf "$f"', "$f x", "echo $f | sh", "wc -l \"$f\" > $f.n", 'x=$f cmd "$(cat $f)"', "ls"])
+loop_values = st.sampled_from(["a", "~/.ssh/id_rsa", "*.py", "'a b'", "/", "~", "{x,y}", "rm", "'$(id)'"])
+
+
+@LOOP_SETTINGS
+@given(st.lists(loop_values, min_size=1, max_size=3), st.lists(loop_bodies, min_size=1, max_size=3), st.sampled_from(["{} ", "x; ({}) ", "echo $({}) "]))
+def test_loop_propagation_never_removes_a_command(values: list[str], bodies: list[str], frame: str) -> None:
+    """Every command found without loop propagation is still found at its span, in its
+    context and with its via (with the loop variable resolved or not), and the words of the
+    commands that do not use the variable are unchanged (their markers may change: ``sh``
+    after ``echo $f |`` now reads a known text)."""
+    src = frame.format(f"for f in {' '.join(values)}; do {'; '.join(bodies)}; done").strip()
+    with_loops = parse(src).commands
+    orig = constprop.find_loops
+    constprop.find_loops = lambda s: None  # type: ignore[assignment]
+    try:
+        without = parse(src).commands
+    finally:
+        constprop.find_loops = orig  # type: ignore[assignment]
+    by_place: dict[tuple, list] = {}
+    for c in with_loops:
+        by_place.setdefault((c.span, c.context, c.via), []).append(c)
+    for c in without:
+        same = by_place.get((c.span, c.context, c.via))
+        assert same, (src, c)
+        if not any("$f" in w.raw for w in constprop._all_words(c)):
+            assert (c.argv, c.assignments, c.redirects) in [(x.argv, x.assignments, x.redirects) for x in same], (src, c)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,14 +7,18 @@ of the commands found in one text, before wrappers are unwrapped:
 * ``$NAME`` / ``${NAME}`` replaced by the value of an earlier literal assignment in the same
   shell scope (``f=~/.ssh/id_rsa; cat $f``, ``export X=/etc; cat $X/shadow``,
   ``a=rm; $a -rf ~``), with word splitting of unquoted values;
+* ``$NAME`` in the body of ``for NAME in WORDS; do BODY; done`` over static WORDS: each
+  command of the body that uses it becomes one command per value (``for f in a b; do cat
+  $f; done``: ``cat a`` and ``cat b``; see :func:`find_loops` and "Loops" below);
 * commands that use ``~`` / ``$HOME`` after anything in the text may have assigned ``HOME``
   get :attr:`Marker.HOME_CHANGED`.
 
 A value is used only when it is certain. An assignment counts when it is a standalone
-assignment (or ``export``/``readonly``/``declare``/``typeset`` with at most ``-x -r -g``) at
-the top level of the text (no subshell, group, pipeline, background, if/loop/case/function
-body, substitution) that is not the right-hand side of ``&&`` / ``||``, and its value is
-static or built only from known values. A name is never resolved (anywhere in the text) when
+assignment (or ``export``/``readonly``/``declare``/``typeset`` with at most ``-x -r -g``), not
+a pipeline stage and not the right-hand side of ``&&`` / ``||``, and its value is static or
+built only from known values; it reaches the later uses at the top level of the text, or,
+inside a subshell, group, if/loop/case/function body or substitution, the later uses in that
+same construct (see :meth:`_Scope.value`). A name is never resolved (anywhere in the text) when
 it also occurs in any other position that could assign it: an assignment that does not count,
 ``read``/``for``/``getopts``/``printf -v``/``unset``/``local``/``${X:=..}``/arithmetic, any word
 of ``eval``/``trap``/``alias``/declaration builtins, a dynamic word, a heredoc body. After a
@@ -24,18 +28,39 @@ assignments (``X=1 cmd $X``) do not count: bash expands ``cmd``'s words first. A
 resolved this way keeps its ``dynamic_name`` marker. Special variables (``HOME``, ``IFS``,
 ``PWD``, ``RANDOM`` ...) are never propagated, and any assignment of ``IFS`` switches
 propagation off for the text.
+
+Loops. :func:`find_loops` pairs every loop keyword of the text with its ``done`` by a
+tokenizer that knows where commands start; it gives up (no loop of the text is used) at
+anything it does not model exactly: ``case``, ``coproc``, heredocs and here-strings, a line
+continuation, ``alias``, a reserved word where it cannot tell whether a command starts. A
+``for`` loop is used when every word of its list is static after brace expansion and quote
+removal (glob characters allowed; ``~``/``~/..`` becomes ``$HOME``; no ``$``, backtick, ``~user``
+or other ``~``), NAME is not special, is never assigned in the text (no assignment of it at
+all, no other ``for``/``read``/``unset``/... of it, as for assignments above), and the parsers
+agree (every command of the body carries the loop's ``Ctx.LOOP`` and ends inside it). Its
+values then hold for the words of the commands in the body (not in a function body defined
+there, not after ``done``) up to the first barrier in the body. A value from a glob word is a
+file name bash found: it is used only inside double quotes (written as the pattern, dynamic);
+an unquoted reference stays as written (the name would be split and globbed again). Where
+the values are not certain (after ``done``, after a barrier, a name assigned elsewhere too),
+the values of every static ``for`` list are candidates for the maybe-assigned copies.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from itertools import product
 
-from .expand import brace_variants, expand_word, substitute
+from .expand import MAX_BRACE_WORDS, brace_variants, expand_word, substitute
 from .model import Assignment, Command, Ctx, Marker, Redirect, Word
-from .words import F_ARITH, F_BRACE, F_PROCSUBST, F_SUBST, F_TILDE, _match_close, _skip_backtick, _skip_dquote, analyze, make_word, program_name
+from .words import (
+    F_ARITH, F_BRACE, F_EXPANSION, F_GLOB, F_PROCSUBST, F_SUBST, F_TILDE, _ansi_c, _match_close, _skip_backtick,
+    _skip_dquote, analyze, make_word, program_name,
+)
 
-__all__ = ["static_expand", "uses_home", "SPECIAL_NAMES", "MAYBE_VIA"]
+__all__ = ["static_expand", "uses_home", "find_loops", "Loop", "LoopValue", "SPECIAL_NAMES", "MAYBE_VIA", "MAX_LOOP_COPIES"]
 
 #: Variables bash sets or gives a meaning itself: never propagated.
 SPECIAL_NAMES = frozenset(
@@ -67,6 +92,427 @@ _LIST_HEADER = re.compile(r"(?:(?<![A-Za-z0-9_-])(?:for|select)[ \t]+[A-Za-z_][A
 _HOME_WORD = re.compile(r"(?<![A-Za-z0-9_])HOME(?![A-Za-z0-9_])")
 
 
+# ---------------------------------------------------------------------------------------------
+# for NAME in WORDS; do BODY; done
+
+
+@dataclass(frozen=True, slots=True)
+class LoopValue:
+    """One value a ``for`` loop variable takes: ``text`` after quote removal (``~`` written
+    ``$HOME``), ``dynamic`` as for an assignment value, ``glob`` when it comes from an unquoted
+    glob word (the value is then a file name bash found: it is used only inside double quotes,
+    where it is neither split nor globbed again, and written as the pattern, dynamic)."""
+
+    text: str
+    dynamic: bool
+    glob: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A ``for NAME in WORDS; do BODY; done`` found in the text of one parse.
+
+    ``name_pos``  where NAME is written; ``header`` from ``for`` to the end of ``do``;
+    ``body``      from the end of ``do`` to the start of ``done``;
+    ``depth``     loops around the body, this one included (``Ctx.LOOP`` entries its commands
+                  carry); ``values`` the values of NAME in order, or None when WORDS is not
+                  static (or absent: ``for f; do`` iterates ``"$@"``)."""
+
+    name: str
+    name_pos: int
+    header: tuple[int, int]
+    body: tuple[int, int]
+    depth: int
+    values: tuple[LoopValue, ...] | None
+
+
+#: at most this many values of one loop and copies of one command (the product over nested loops)
+MAX_LOOP_VALUES = MAX_BRACE_WORDS
+MAX_LOOP_COPIES = 64
+
+
+class _GiveUp(Exception):
+    """The loop scanner met text it does not model: no loop of the text is used."""
+
+
+#: reserved words; at a position where the scanner cannot tell whether a command starts
+#: (after an assignment, a redirection, ``}``, ``done`` ...) any of them stops the scan
+_RESERVED = frozenset(
+    {"for", "select", "while", "until", "do", "done", "if", "then", "elif", "else", "fi", "{", "}", "!", "case", "esac", "in", "function", "time", "coproc", "[[", "]]"}
+)
+_META = frozenset(" \t\n;&|()<>")
+_ASSIGN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=").match
+_CASE_WORD = re.compile(r"(?<![\w-])(?:case|esac)(?![\w-])").search
+_FD_WORD = re.compile(r"[0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\}").fullmatch
+#: command position: 1 a command (or reserved word) starts here, 0 no, -1 unknown
+_YES, _NO, _UNSURE = 1, 0, -1
+
+
+def find_loops(src: str) -> list[Loop] | None:
+    """Every ``for``/``select``/``while``/``until`` loop of ``src`` that is a ``for NAME in
+    WORDS; do ... done`` with its body span (:class:`Loop`), or None when the text holds
+    anything the scanner does not model exactly (``case``, ``coproc``, heredocs, a line
+    continuation, a reserved word where it cannot tell if a command starts, unbalanced
+    constructs, any ``alias`` ...). Loops inside ``$( )`` and ``( )`` are found; text inside double quotes,
+    backticks, ``${ }`` and ``$(( ))`` is skipped as a whole (a loop there is not found)."""
+    if "<<" in src or "\\\n" in src or "alias" in src or _CASE_WORD(src):
+        return None  # (an alias defined in the text may end a loop in the next line)
+    sc = _LoopScan(src)
+    try:
+        sc.region(0, len(src))
+    except _GiveUp:
+        return None
+    return sc.loops
+
+
+class _LoopScan:
+    """A tokenizer of shell text that knows where commands start, enough to pair every loop
+    keyword with its ``done``; it raises :class:`_GiveUp` at anything else."""
+
+    __slots__ = ("src", "loops", "depth")
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.loops: list[Loop] = []
+        self.depth = 0  # loops open around the current position (across regions)
+
+    def region(self, i: int, end: int) -> None:
+        """Scan ``src[i:end]``, a complete command list (the text, a subshell, a substitution)."""
+        src = self.src
+        stack: list[list] = []  # ["loop", body_start | None, header | None] / ["if"] / ["{"]
+        pos = _YES
+        after_name = False  # the previous token was a command name (``f ()`` defines f)
+        while i < end:
+            c = src[i]
+            if c in " \t":
+                i += 1
+                continue
+            if c == "\n":
+                pos, after_name = _YES, False
+                i += 1
+                continue
+            if c == "#":
+                j = src.find("\n", i, end)
+                i = end if j < 0 else j
+                continue
+            if c == ";":
+                if src[i + 1 : i + 2] in (";", "&"):
+                    raise _GiveUp  # a case item ends here
+                pos, after_name = _YES, False
+                i += 1
+                continue
+            if c == "|" or (c == "&" and src[i + 1 : i + 2] != ">"):
+                i += 2 if src[i + 1 : i + 2] in ("&", "|") else 1
+                pos, after_name = _YES, False
+                continue
+            if c in "<>&" and src[i + 1 : i + 2] != "(":
+                i = self._redirect(i, end)
+                if pos == _YES:
+                    pos = _UNSURE
+                after_name = False
+                continue
+            if c == "(":
+                if after_name:  # NAME ( ) defines a function
+                    j = i + 1
+                    while j < end and src[j] in " \t":
+                        j += 1
+                    if src[j : j + 1] != ")":
+                        raise _GiveUp
+                    i, pos, after_name = j + 1, _YES, False
+                    continue
+                if pos != _YES:
+                    raise _GiveUp
+                j = _match_close(src, i + 1, "(", ")")
+                if j > end or src[j - 1] != ")":
+                    raise _GiveUp
+                if src[i + 1 : i + 2] != "(":  # a subshell; (( )) is arithmetic
+                    self.region(i + 1, j - 1)
+                i, pos = j, _UNSURE
+                continue
+            if c == ")":
+                raise _GiveUp
+            j = self._word(i, end)
+            raw = src[i:j]
+            if pos != _NO and raw in _RESERVED:
+                if pos == _UNSURE:
+                    raise _GiveUp
+                i, pos = self._reserved(raw, i, j, end, stack)
+                after_name = False
+                continue
+            if pos != _NO:
+                if _ASSIGN_WORD(raw):
+                    pos = _UNSURE  # the next word is the command name: no reserved word there
+                elif src[j : j + 1] in ("<", ">") and _FD_WORD(raw):
+                    pass  # 2>file, {fd}>file: part of the redirection that follows
+                else:
+                    pos, after_name = _NO, True
+                    i = j
+                    continue
+            after_name = False
+            i = j
+        if stack:
+            raise _GiveUp
+
+    def _reserved(self, w: str, i: int, j: int, end: int, stack: list[list]) -> tuple[int, int]:
+        """Handle reserved word ``w`` at ``src[i:j]`` where a command starts; returns the next
+        index and command position."""
+        top = stack[-1][0] if stack else None
+        if w in ("for", "select"):
+            return self._for(w, i, j, end, stack), _YES
+        if w in ("while", "until"):
+            stack.append(["loop", None, None])
+            self.depth += 1
+            return j, _YES
+        if w == "do":
+            if top != "loop" or stack[-1][1] is not None:
+                raise _GiveUp
+            stack[-1][1] = j
+            return j, _YES
+        if w == "done":
+            if top != "loop" or stack[-1][1] is None:
+                raise _GiveUp
+            _, start, header = stack.pop()
+            if header is not None:
+                name, name_pos, hspan, values = header
+                self.loops.append(Loop(name, name_pos, hspan, (start, i), self.depth, values))
+            self.depth -= 1
+            return j, _UNSURE
+        if w == "if":
+            stack.append(["if"])
+            return j, _YES
+        if w in ("then", "elif", "else"):
+            if top != "if":
+                raise _GiveUp
+            return j, _YES
+        if w == "fi":
+            if top != "if":
+                raise _GiveUp
+            stack.pop()
+            return j, _UNSURE
+        if w == "{":
+            stack.append(["{"])
+            return j, _YES
+        if w == "}":
+            if top != "{":
+                raise _GiveUp
+            stack.pop()
+            return j, _UNSURE
+        if w == "!":
+            return j, _YES
+        if w == "time":
+            k = self._skip_blanks(j, end)
+            return (k + 2 if self.src.startswith("-p", k) and self.src[k + 2 : k + 3] in (" ", "\t") else j), _YES
+        if w == "function":
+            k = self._skip_blanks(j, end)
+            k2 = self._word(k, end)
+            if k2 == k:
+                raise _GiveUp
+            k = self._skip_blanks(k2, end)
+            if self.src.startswith("(", k):
+                k = self._skip_blanks(k + 1, end)
+                if not self.src.startswith(")", k):
+                    raise _GiveUp
+                k += 1
+            return k, _YES
+        if w == "[[":
+            return self._test(j, end), _UNSURE
+        raise _GiveUp  # case, esac, in, coproc, ]]
+
+    def _for(self, w: str, i: int, j: int, end: int, stack: list[list]) -> int:
+        """``for``/``select`` at ``src[i:j]``: its header up to and including ``do``; pushes the loop."""
+        src = self.src
+        k = self._skip_blanks(j, end)
+        header = None
+        if src.startswith("((", k):
+            if w != "for":
+                raise _GiveUp
+            k = _match_close(src, k + 1, "(", ")")
+            if k > end or src[k - 1] != ")":
+                raise _GiveUp
+            k = self._to_do(k, end)
+        else:
+            k2 = self._word(k, end)
+            name = src[k:k2]
+            if not _IDENT(name):
+                raise _GiveUp
+            name_pos = k
+            k = self._skip_blanks(k2, end)
+            k3 = self._word(k, end) if k < end and src[k] not in _META else k
+            values: tuple[LoopValue, ...] | None = None
+            if src[k:k3] == "in":
+                words: list[str] = []
+                k = k3
+                while True:
+                    k = self._skip_blanks(k, end)
+                    if k >= end:
+                        raise _GiveUp
+                    ch = src[k]
+                    if ch in ";\n":
+                        break
+                    if ch == "#":
+                        k = src.find("\n", k, end)
+                        if k < 0:
+                            raise _GiveUp
+                        break
+                    if ch in _META:
+                        raise _GiveUp
+                    k3 = self._word(k, end)
+                    words.append(src[k:k3])
+                    k = k3
+                values = _loop_values(words)
+                k = self._to_do(k + 1, end)
+            elif src[k:k3] == "do":
+                k = k3  # for NAME do: iterates "$@"
+            else:
+                k = self._to_do(k, end)
+            if w == "for" and values is not None:
+                header = (name, name_pos, (i, k), values)
+        stack.append(["loop", k, header])
+        self.depth += 1
+        return k
+
+    def _to_do(self, k: int, end: int) -> int:
+        """After a loop header's word list: blanks, one ``;`` or newlines, then ``do``; returns
+        the index past ``do``."""
+        src = self.src
+        k = self._skip_blanks(k, end)
+        if src.startswith(";", k):
+            k += 1
+        while k < end and src[k] in " \t\n":
+            k += 1
+        k2 = self._word(k, end)
+        if src[k:k2] != "do":
+            raise _GiveUp  # e.g. for f in a; { ..; }
+        return k2
+
+    def _skip_blanks(self, k: int, end: int) -> int:
+        src = self.src
+        while k < end and src[k] in " \t":
+            k += 1
+        return k
+
+    def _redirect(self, i: int, end: int) -> int:
+        """A redirection operator at ``i`` and its target word; returns the index past them."""
+        src = self.src
+        k = i
+        if src[k] == "&":
+            k += 1
+        k += 1
+        while k < end and src[k] in "<>&|" and k - i < 3:
+            k += 1
+        k = self._skip_blanks(k, end)
+        k2 = self._word(k, end)
+        if k2 == k:
+            raise _GiveUp
+        return k2
+
+    def _test(self, k: int, end: int) -> int:
+        """The rest of ``[[ ... ]]``: its operators are no list operators; returns the index
+        past ``]]``."""
+        src = self.src
+        while k < end:
+            ch = src[k]
+            if ch in " \t\n":
+                k += 1
+            elif ch in "&|()<>!":
+                k += 1
+            else:
+                k2 = self._word(k, end)
+                if k2 == k:
+                    raise _GiveUp  # ; inside [[ ]]
+                if src[k:k2] == "]]":
+                    return k2
+                k = k2
+        raise _GiveUp
+
+    def _word(self, i: int, end: int) -> int:
+        """The index past the word starting at ``i``; ``$( )`` / ``<( )`` / ``>( )`` inside it
+        are scanned as regions."""
+        src = self.src
+        j = i
+        while j < end:
+            c = src[j]
+            if c in _META:
+                if c in "<>" and src[j + 1 : j + 2] == "(":
+                    k = _match_close(src, j + 2, "(", ")")
+                    if k > end or src[k - 1] != ")":
+                        raise _GiveUp
+                    self.region(j + 2, k - 1)
+                    j = k
+                    continue
+                if c == "(" and j > i and _ASSIGN_WORD(src[i:j]) and src[j - 1] == "=":
+                    k = _match_close(src, j + 1, "(", ")")  # arr=( ... )
+                    if k > end or src[k - 1] != ")":
+                        raise _GiveUp
+                    j = k
+                    continue
+                break
+            if c == "\\":
+                j += 2
+            elif c == "'":
+                k = src.find("'", j + 1, end)
+                if k < 0:
+                    raise _GiveUp
+                j = k + 1
+            elif c == '"':
+                j = _skip_dquote(src, j + 1)
+            elif c == "`":
+                j = _skip_backtick(src, j + 1)
+            elif c == "$" and src[j + 1 : j + 2] == "(":
+                k = _match_close(src, j + 2, "(", ")")
+                if k > end or src[k - 1] != ")":
+                    raise _GiveUp
+                if src[j + 2 : j + 3] != "(":  # $(( )) is arithmetic
+                    self.region(j + 2, k - 1)
+                j = k
+            elif c == "$" and src[j + 1 : j + 2] in ("{", "["):
+                o = src[j + 1]
+                j = _match_close(src, j + 2, o, "}" if o == "{" else "]")
+            elif c == "$" and src[j + 1 : j + 2] == "'":
+                j = _ansi_c(src, j + 2, [])
+            else:
+                j += 1
+        if j > end:
+            raise _GiveUp
+        return j
+
+
+def _loop_values(words: list[str]) -> tuple[LoopValue, ...] | None:
+    """The values of a ``for`` word list when every word is static after brace expansion
+    and quote removal (glob characters allowed, a leading ``~`` or ``~/`` becomes ``$HOME``);
+    None if any word holds an expansion, ``~user``, a ``~`` elsewhere, or there are none or
+    more than MAX_LOOP_VALUES."""
+    out: list[LoopValue] = []
+    for raw in words:
+        if "$" in raw or "`" in raw:
+            return None
+        variants = brace_variants(raw)
+        if variants is None:
+            return None
+        for v in variants:
+            if not v:
+                continue  # an empty unquoted result of brace expansion is removed
+            if "~" in v[1:]:
+                return None  # bash may tilde-expand after "=" or ":" too
+            text, flags = analyze(v)
+            if flags & (F_EXPANSION | F_SUBST | F_ARITH | F_PROCSUBST):
+                return None
+            dyn = False
+            if v.startswith("~"):
+                if text != "~" and not text.startswith("~/"):
+                    return None
+                text, dyn = "$HOME" + text[1:], True
+            glob = bool(flags & F_GLOB)
+            out.append(LoopValue(text, dyn or glob, glob))
+            if len(out) > MAX_LOOP_VALUES:
+                return None
+    return tuple(out) if out else None
+
+
+#: one value per loop variable: name -> (value, start of the loop body)
+_Bind = dict[str, tuple[LoopValue, int]]
+
+
 class _Def:
     """One assignment: where, its value word, whether it certainly runs whenever the
     construct it is in runs, its context (without ``negated``) and, once computed, its value."""
@@ -87,7 +533,7 @@ class _Def:
 class _Scope:
     """Known values of the variables of one text, by position."""
 
-    __slots__ = ("src", "defs", "barriers", "poisoned", "candidates")
+    __slots__ = ("src", "defs", "barriers", "poisoned", "candidates", "loops")
 
     def __init__(self, src: str) -> None:
         self.src = src
@@ -96,6 +542,8 @@ class _Scope:
         self.poisoned: set[str] = set()
         #: name -> every assignment with a known value, certain or not (for command names)
         self.candidates: dict[str, list[_Def]] = {}
+        #: the ``for`` loops whose variable takes only the values of its static word list
+        self.loops: list[Loop] = []
 
     def value(self, name: str, pos: int, ctx: tuple = ()) -> tuple[str, bool] | None:
         """The value ``name`` certainly has at ``pos`` in a command with context ``ctx``."""
@@ -143,6 +591,54 @@ class _Scope:
 
     def lookup_at(self, pos: int, ctx: tuple = ()):
         return lambda name: self.value(name, pos, ctx)
+
+    def lookups(self, pos: int, ctx: tuple, bind: _Bind | None):
+        """(lookup, lookup for unquoted references) at ``pos``: the values of ``bind`` (one value
+        per loop variable) before the certain values. A loop value holds from the start of the
+        body up to the first barrier in it; a glob value only inside double quotes."""
+        if not bind:
+            return self.lookup_at(pos, ctx), None
+        barriers = self.barriers
+
+        def lookup(name: str) -> tuple[str, bool] | None:
+            b = bind.get(name)
+            if b is None:
+                return self.value(name, pos, ctx)
+            v, start = b
+            k = bisect_left(barriers, start)
+            if k < len(barriers) and barriers[k] < pos:
+                return None  # eval, source, a function call ... may have changed it
+            return v.text, v.dynamic
+
+        def unquoted(name: str) -> tuple[str, bool] | None:
+            b = bind.get(name)
+            if b is not None and b[0].glob:
+                return None  # a file name: split and globbed again unquoted
+            return lookup(name)
+
+        return lookup, unquoted
+
+    def bindings(self, c: Command) -> list[_Bind]:
+        """One binding (loop variable -> value, body start) per combination of the values of
+        the usable loops whose body holds ``c`` and whose variable a word of ``c`` refers to;
+        [] when there is none or more than MAX_LOOP_COPIES combinations."""
+        a, b = c.span
+        used: list[Loop] = []
+        for lp in self.loops:
+            if lp.body[0] <= a and b <= lp.body[1] and _runs_in_body(c, lp) and _refers(c, lp.name):
+                used.append(lp)
+        if not used:
+            return []
+        used.sort(key=lambda lp: lp.body[0])  # outer loops first: the order bash runs them in
+        n = 1
+        for lp in used:
+            n *= len(lp.values)  # type: ignore[arg-type]
+        if n > MAX_LOOP_COPIES:
+            return []
+        return [
+            {lp.name: (v, lp.body[0]) for lp, v in zip(used, combo)}
+            for combo in product(*(lp.values for lp in used))  # type: ignore[misc]
+        ]
 
 
 #: contexts that run in a child process: assignments there do not reach the parent
@@ -283,8 +779,9 @@ def _unconditional(src: str, c: Command) -> bool:
     return "#" not in src[line_start : i + 1]
 
 
-def _build(src: str, cmds: list[Command], functions: set[str]) -> _Scope | None:
-    """Collect assignments, barriers and poisoned names; None if nothing can be resolved."""
+def _build(src: str, cmds: list[Command], functions: set[str], loops: list[Loop] | None = None) -> _Scope | None:
+    """Collect assignments, barriers, poisoned names and the usable ``for`` loops (of
+    ``loops``, found by :func:`find_loops`); None if nothing can be resolved."""
     sc = _Scope(src)
     defs: list[_Def] = []
     harmless: list[tuple[int, int]] = []
@@ -337,13 +834,17 @@ def _build(src: str, cmds: list[Command], functions: set[str]) -> _Scope | None:
                         harmless.append(t.span)
                 else:
                     _literal_parts(t, harmless)
-    if not defs:
+    if not defs and not loops:
         return None
     if "for" in src or "select" in src or "case" in src:
         # the word lists of ``for/select NAME in WORDS`` and the word of ``case WORD in`` are
         # plain text (the NAME of for/select is assigned and stays unsafe)
         for m in _LIST_HEADER.finditer(src):
             harmless.append(m.span(1))
+    for lp in loops or ():
+        # a header with a static word list is plain text but for its NAME
+        harmless.append((lp.header[0], lp.name_pos))
+        harmless.append((lp.name_pos + len(lp.name), lp.header[1]))
     if "IFS" in src and _assigned_somewhere(src, "IFS", set(), [], []):
         return None
     if "<<" in src:
@@ -372,7 +873,65 @@ def _build(src: str, cmds: list[Command], functions: set[str]) -> _Scope | None:
         d.value = v
         if v is not None and d.name not in SPECIAL_NAMES:
             sc.candidates.setdefault(d.name, []).append(d)
+    if loops:
+        sc.loops = [lp for lp in loops if _usable(lp, cmds, sc, harmless, starts)]
+        # every value a loop gives may hold after its header (after ``done`` too, where bash
+        # leaves the last one, or any with ``break``): candidates for maybe-assigned copies
+        for lp in loops:
+            if lp.name in SPECIAL_NAMES:
+                continue
+            lst = sc.candidates.setdefault(lp.name, [])
+            for v in lp.values or ():
+                d = _Def(lp.name, lp.header[0], lp.header[1], Word(v.text, v.text, lp.header, v.dynamic), False, False)
+                d.value = (v.text, v.dynamic)
+                lst.append(d)
+            lst.sort(key=lambda d: d.pos)
     return sc
+
+
+def _usable(lp: Loop, cmds: list[Command], sc: _Scope, harmless: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True if the variable of loop ``lp`` certainly has one of its values in the body: the
+    word list is static, the name is not special and occurs nowhere else where it might be
+    assigned (no assignment of it at all, no other ``for``/``read``/``unset``/... of it), and
+    the parsers agree with the scanner (no command in the header, every command of the body
+    inside it and in ``lp.depth`` loops)."""
+    name = lp.name
+    if lp.values is None or name in SPECIAL_NAMES or name in sc.defs:
+        return False
+    if _assigned_somewhere(sc.src, name, {lp.name_pos}, harmless, starts):
+        return False
+    h0, h1 = lp.header
+    b0, b1 = lp.body
+    for c in cmds:
+        a = c.span[0]
+        if h0 <= a < h1:
+            return False
+        if b0 <= a < b1 and (c.span[1] > b1 or sum(1 for x in c.context if x is Ctx.LOOP) < lp.depth):
+            return False
+    return True
+
+
+def _runs_in_body(c: Command, lp: Loop) -> bool:
+    """False if ``c`` is in a function body defined inside the loop (it runs when called)."""
+    ctx = c.context
+    if Ctx.FUNCTION not in ctx:
+        return True
+    seen = 0
+    for k, x in enumerate(ctx):
+        if x is Ctx.LOOP:
+            seen += 1
+            if seen == lp.depth:
+                return Ctx.FUNCTION not in ctx[k + 1 :]
+    return False
+
+
+def _refers(c: Command, name: str) -> bool:
+    """True if a word of ``c`` may refer to ``$name`` / ``${name...}``."""
+    for w in _all_words(c):
+        raw = w.raw
+        if "$" in raw and name in raw and re.search(r"\$\{?" + name + r"(?![A-Za-z0-9_])", raw):
+            return True
+    return False
 
 
 def _literal_parts(w: Word, out: list[tuple[int, int]]) -> None:
@@ -463,40 +1022,74 @@ def _value(w: Word, lookup) -> tuple[str, bool] | None:
     return text, dyn
 
 
-def static_expand(src: str, cmds: list[Command], functions: set[str]) -> tuple[list[Command] | None, dict[int, list[Command]]]:
+def static_expand(
+    src: str, cmds: list[Command], functions: set[str]
+) -> tuple[list[Command] | None, dict[int, list[Command]], dict[int, list[tuple[Command, list[Command]]]]]:
     """The commands of one text with brace expansion and known variables applied (see the
     module docstring; None when nothing changed), and for commands that use a variable an
     assignment may (but need not) have set, copies with those values substituted (up to
     ``MAX_MAYBE``, by index; ``true && f=~/.ssh/id_rsa; cat $f``: a copy reads
-    ``$HOME/.ssh/id_rsa``). The copies are extra commands: they only make a decision stricter."""
+    ``$HOME/.ssh/id_rsa``). The copies are extra commands: they only make a decision stricter.
+
+    A command in the body of a ``for`` loop over static words that uses the loop variable
+    becomes one command per value (``for f in a b; do cat $f; done``: ``cat a`` in its place
+    and ``cat b``): the third result holds, by index, the commands that follow the first
+    one, each with its own copies."""
     extra: dict[int, list[Command]] = {}
+    more: dict[int, list[tuple[Command, list[Command]]]] = {}
     has_dollar = "$" in src
     if not has_dollar and "{" not in src and "HOME" not in src:
-        return None, extra
-    scope = _build(src, cmds, functions) if has_dollar and "=" in src else None
+        return None, extra, more
+    loops = find_loops(src) if has_dollar and "for" in src else None
+    scope = _build(src, cmds, functions, loops) if has_dollar and ("=" in src or loops) else None
     home = "HOME" in src and _home_assigned(src)
     out: list[Command] | None = None
     for idx, c in enumerate(cmds):
-        nc = _expand(c, scope)
-        if scope is not None and scope.candidates:
-            cur = nc or c
-            seen = {cur.argv_text}
-            for k in range(MAX_MAYBE):
-                may = _expand(c, scope, maybe=k)
-                if may is None or may.argv_text in seen:
-                    break
-                seen.add(may.argv_text)
-                extra.setdefault(idx, []).append(
-                    _rebuild(cur, may.argv, cur.assignments, cur.redirects, cur.markers, via=c.via + (MAYBE_VIA,))
-                )
-        if home and uses_home(nc or c):
-            nc = nc or c
-            nc = _rebuild(nc, nc.argv, nc.assignments, nc.redirects, nc.markers | {Marker.HOME_CHANGED})
+        binds = scope.bindings(c) if scope is not None and scope.loops else None
+        if not binds:
+            nc, copies = _versions(c, scope, None, home)
+            if copies:
+                extra[idx] = copies
+        else:
+            nc = None
+            seen: set[tuple] = set()
+            for k, b in enumerate(binds):
+                vc, copies = _versions(c, scope, b, home)
+                v = vc or c
+                key = (v.argv, v.assignments, v.redirects, v.markers)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if k == 0:
+                    nc = vc
+                    if copies:
+                        extra[idx] = copies
+                else:
+                    more.setdefault(idx, []).append((v, copies))
         if nc is not None:
             if out is None:
                 out = list(cmds)
             out[idx] = nc
-    return out, extra
+    return out, extra, more
+
+
+def _versions(c: Command, scope: _Scope | None, bind: _Bind | None, home: bool) -> tuple[Command | None, list[Command]]:
+    """``c`` expanded (None if unchanged) and its maybe-assigned copies, with ``bind``."""
+    nc = _expand(c, scope, bind=bind)
+    copies: list[Command] = []
+    if scope is not None and scope.candidates:
+        cur = nc or c
+        seen = {cur.argv_text}
+        for k in range(MAX_MAYBE):
+            may = _expand(c, scope, maybe=k, bind=bind)
+            if may is None or may.argv_text in seen:
+                break
+            seen.add(may.argv_text)
+            copies.append(_rebuild(cur, may.argv, cur.assignments, cur.redirects, cur.markers, via=c.via + (MAYBE_VIA,)))
+    if home and uses_home(nc or c):
+        nc = nc or c
+        nc = _rebuild(nc, nc.argv, nc.assignments, nc.redirects, nc.markers | {Marker.HOME_CHANGED})
+    return nc, copies
 
 
 #: ``via`` label of the copy of a command with values of assignments that may have run
@@ -526,9 +1119,10 @@ def _reference(src: str, p: int, end: int) -> bool | None:
     return None
 
 
-def _expand(c: Command, scope: _Scope | None, maybe: int | None = None) -> Command | None:
+def _expand(c: Command, scope: _Scope | None, maybe: int | None = None, bind: _Bind | None = None) -> Command | None:
     """``c`` with brace expansion and certain values applied, or None if nothing changes.
-    With ``maybe=k``: only the words, with the ``k``-th value each variable may have."""
+    With ``maybe=k``: only the words, with the ``k``-th value each variable may have.
+    ``bind``: one value of each loop variable (see :meth:`_Scope.lookups`)."""
     argv = c.argv
     if not argv and not c.assignments:
         return None
@@ -542,7 +1136,12 @@ def _expand(c: Command, scope: _Scope | None, maybe: int | None = None) -> Comma
             raw = w.raw
             if "$" in raw or "{" in raw:
                 pos = w.span[0]
-                ws = expand_word(w, lambda n: sc.value(n, pos, ctx) or sc.candidate(n, pos, maybe))
+                lk, ulk = sc.lookups(pos, ctx, bind)
+                ws = expand_word(
+                    w,
+                    lambda n, lk=lk: lk(n) or sc.candidate(n, pos, maybe),  # type: ignore[misc]
+                    None if ulk is None else (lambda n, ulk=ulk: ulk(n) or sc.candidate(n, pos, maybe)),  # type: ignore[misc]
+                )
                 if ws is not None:
                     new_argv.extend(ws)
                     changed = True
@@ -553,8 +1152,10 @@ def _expand(c: Command, scope: _Scope | None, maybe: int | None = None) -> Comma
     new_argv: list[Word] = []
     markers = c.markers
     for k, w in enumerate(argv):
-        lookup = scope.lookup_at(w.span[0], ctx) if resolve and "$" in w.raw else None  # type: ignore[union-attr]
-        ws = expand_word(w, lookup) if ("{" in w.raw or lookup is not None) else None
+        lookup = ulookup = None
+        if resolve and "$" in w.raw:
+            lookup, ulookup = scope.lookups(w.span[0], ctx, bind)  # type: ignore[union-attr]
+        ws = expand_word(w, lookup, ulookup) if ("{" in w.raw or lookup is not None) else None
         if ws is None:
             new_argv.append(w)
         else:
@@ -569,7 +1170,7 @@ def _expand(c: Command, scope: _Scope | None, maybe: int | None = None) -> Comma
         for a in assigns:
             v = a.value
             if "$" in v.raw:
-                r = _single(v, scope, ctx)  # type: ignore[arg-type]
+                r = _single(v, scope, ctx, bind)  # type: ignore[arg-type]
                 if r is not None:
                     na.append(Assignment(a.name, r, a.span))
                     changed = True
@@ -580,7 +1181,7 @@ def _expand(c: Command, scope: _Scope | None, maybe: int | None = None) -> Comma
         for rd in redirs:
             t = rd.target
             if t is not None and not rd.heredoc and "$" in t.raw:
-                r = _single(t, scope, ctx)  # type: ignore[arg-type]
+                r = _single(t, scope, ctx, bind)  # type: ignore[arg-type]
                 if r is not None:
                     nr.append(Redirect(rd.op, rd.mode, r, rd.span, rd.fd, rd.heredoc, rd.quoted))
                     changed = True
@@ -592,9 +1193,10 @@ def _expand(c: Command, scope: _Scope | None, maybe: int | None = None) -> Comma
     return _rebuild(c, tuple(new_argv), assigns, redirs, markers)
 
 
-def _single(w: Word, scope: _Scope, ctx: tuple) -> Word | None:
+def _single(w: Word, scope: _Scope, ctx: tuple, bind: _Bind | None = None) -> Word | None:
     """A value / redirect target word with known variables substituted (no splitting)."""
-    fields = substitute(w.raw, scope.lookup_at(w.span[0], ctx), split=False)
+    lookup, ulookup = scope.lookups(w.span[0], ctx, bind)
+    fields = substitute(w.raw, lookup, split=False, unquoted=ulookup)
     if fields is None or len(fields) != 1:
         return None
     text, dyn = fields[0]

@@ -264,7 +264,8 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
         entries.sort(key=_order)
     if entries and not too_large and _MAY_EXPAND(src):
         # brace expansion and known variable values (shell/constprop.py)
-        new, maybe = static_expand(src, [e.cmd for e in entries], res.functions)
+        new, maybe, more = static_expand(src, [e.cmd for e in entries], res.functions)
+        base = {k: set(entries[k].markers) for k in more}
         if new is not None:
             for e, c in zip(entries, new):
                 if c is not e.cmd:
@@ -273,16 +274,35 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
         for k, copies in maybe.items():
             e = entries[k]
             e.children.extend(_E(c, e.source, e.ns) for c in copies)
+        if more:
+            # one command per value of a for-loop variable: the others follow the first, at
+            # the same span, as commands of their own
+            grown: list[_E] = []
+            for k, e in enumerate(entries):
+                grown.append(e)
+                for c, copies in more.get(k, ()):
+                    ne = _E(c, e.source, e.ns)
+                    ne.markers |= base[k]
+                    ne.children.extend(_E(x, e.source, e.ns) for x in copies)
+                    grown.append(ne)
+            entries[:] = grown
 
     # unwrap wrappers / nested shells
-    stages = None
+    stages: dict[tuple[int, int, int], Command | None] | None = None
     for e in entries:
         p = e.cmd.pipeline
         up = None
         if p is not None and p.index > 0:
             if stages is None:
-                stages = {(x.cmd.pipeline.id, x.cmd.pipeline.index): x.cmd for x in entries if x.cmd.pipeline is not None}
-            up = stages.get((p.id, p.index - 1))
+                # the previous stage of each pipeline; None when there are several (one per
+                # value of a loop variable): then no stage is taken as a shell's known input
+                stages = {}
+                for x in entries:
+                    q = x.cmd.pipeline
+                    if q is not None:
+                        key = (x.ns, q.id, q.index)
+                        stages[key] = None if key in stages else x.cmd
+            up = stages.get((e.ns, p.id, p.index - 1))
         _unwrap_entry(e, up, max_chars, max_depth, depth, res, work)
     return res
 
