@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - another bashlex version: use the publi
     _BlParser = None
 
 from .model import Assignment, Command, Ctx, ParseIssue, PipelinePos, Redirect, Word
-from .words import analyze, backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
+from .words import EscapedText, analyze, backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
 
 __all__ = ["FrontResult", "parse_bashlex", "parse_trees"]
 
@@ -155,7 +155,7 @@ class _BadPositions(Exception):
     """bashlex reported a word position that does not hold that word."""
 
 
-class _Walker:
+class _Walker(EscapedText):
     __slots__ = ("src", "max_depth", "res", "quoted_at", "verify", "bt_done")
 
     def __init__(self, src: str, max_depth: int, res: FrontResult, quoted_at: dict[int, int] | None = None):
@@ -285,38 +285,6 @@ class _Walker:
         self.bt_done.add(a)
         self.reparse(*body, a + 1, ctx, depth)
         return True
-
-    def hidden_backticks(self, w: Word, ctx: tuple, depth: int) -> None:
-        """`...` substitutions with escapes in a word that bashlex's tree does not show
-        (inside ``${x:-...}`` or ``$((...))``): parse them after their escapes as well."""
-        raw = w.raw
-        if "`" not in raw or "\\" not in raw:
-            return
-        base = w.span[0]
-        for start, _end, i0, i1, kind, in_param in find_substitutions(raw):
-            if kind != "`" or base + start in self.bt_done:
-                continue
-            body = backtick_body(raw[i0:i1])
-            if body is not None:
-                self.bt_done.add(base + start)
-                self.reparse(*body, base + i0, ctx + ((Ctx.PARAMETER,) if in_param else ()) + (Ctx.BACKTICK,), depth + 1)
-
-    def heredoc_escapes(self, raw: str, b0: int, ctx: tuple, depth: int) -> None:
-        """In an unquoted heredoc body: a substitution whose opener a backslash-newline splits
-        (``$\\<newline>(``), and a `````...````` body with escapes (see :meth:`backtick`)."""
-        if "\\" not in raw:
-            return
-        subs = split_openers(raw) + [x for x in find_substitutions(raw, heredoc=True) if x[4] == "`"]
-        for _start, _end, i0, i1, kind, in_param in subs:
-            c2 = ctx + ((Ctx.PARAMETER,) if in_param else ())
-            if kind == "`":
-                body = backtick_body(raw[i0:i1])
-                if body is not None and b0 + _start not in self.bt_done:
-                    self.bt_done.add(b0 + _start)
-                    self.reparse(*body, b0 + i0, c2 + (Ctx.BACKTICK,), depth + 1)
-            else:
-                k = i1 - i0
-                self.reparse(raw[i0:i1], list(range(k)), list(range(1, k + 1)), b0 + i0, c2 + (Ctx.COMMAND_SUBSTITUTION,), depth + 1)
 
     def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
         """Parse ``text`` on its own and add its commands, moved back into this text (character

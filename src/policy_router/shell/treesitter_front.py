@@ -18,7 +18,7 @@ from tree_sitter import Language, Parser, Query, QueryCursor
 
 from .bashlex_front import FrontResult
 from .model import Assignment, Ctx, ParseIssue, PipelinePos, Redirect, Word
-from .words import backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
+from .words import EscapedText, backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
 
 __all__ = ["parse_treesitter"]
 
@@ -120,7 +120,7 @@ def _first_error(root: Any) -> int | None:
     return None
 
 
-class _Walker:
+class _Walker(EscapedText):
     __slots__ = ("src", "b2c", "max_depth", "res", "tail", "bt_done")
 
     def __init__(self, src: str, b2c: list[int] | None, max_depth: int, res: FrontResult):
@@ -562,38 +562,6 @@ class _Walker:
         self.bt_done.add(a)
         self.reparse(*body, a + 1, ctx, depth)
         return True
-
-    def hidden_backticks(self, w: Word, ctx: tuple, depth: int) -> None:
-        """`...` substitutions with escapes in a word that tree-sitter's tree does not show
-        (inside ``${x:-...}``): parse them after their escapes as well."""
-        raw = w.raw
-        if "`" not in raw or "\\" not in raw:
-            return
-        base = w.span[0]
-        for start, _end, i0, i1, kind, in_param in find_substitutions(raw):
-            if kind != "`" or base + start in self.bt_done:
-                continue
-            body = backtick_body(raw[i0:i1])
-            if body is not None:
-                self.bt_done.add(base + start)
-                self.reparse(*body, base + i0, ctx + ((Ctx.PARAMETER,) if in_param else ()) + (Ctx.BACKTICK,), depth + 1)
-
-    def heredoc_escapes(self, raw: str, s0: int, ctx: tuple, depth: int) -> None:
-        """In an unquoted heredoc body: a substitution whose opener a backslash-newline splits
-        (``$\\<newline>(``), and a `````...````` body with escapes (see :meth:`backtick`)."""
-        if "\\" not in raw:
-            return
-        subs = split_openers(raw) + [x for x in find_substitutions(raw, heredoc=True) if x[4] == "`"]
-        for _start, _end, i0, i1, kind, in_param in subs:
-            c2 = ctx + ((Ctx.PARAMETER,) if in_param else ())
-            if kind == "`":
-                body = backtick_body(raw[i0:i1])
-                if body is not None and s0 + _start not in self.bt_done:
-                    self.bt_done.add(s0 + _start)
-                    self.reparse(*body, s0 + i0, c2 + (Ctx.BACKTICK,), depth + 1)
-            else:
-                k = i1 - i0
-                self.reparse(raw[i0:i1], list(range(k)), list(range(1, k + 1)), s0 + i0, c2 + (Ctx.COMMAND_SUBSTITUTION,), depth + 1)
 
     def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
         """Parse ``text`` on its own and add its commands, moved back into this text (character

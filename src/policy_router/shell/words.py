@@ -13,13 +13,14 @@ import re
 from functools import lru_cache
 
 from .fastnew import positional_new
-from .model import SYSTEM_BIN_DIRS, Assignment, Command, Marker, PipelinePos, Redirect, RedirectMode, Span, Word
+from .model import SYSTEM_BIN_DIRS, Assignment, Command, Ctx, Marker, PipelinePos, Redirect, RedirectMode, Span, Word
 
 #: Word / Command built without the dataclass __init__ (hot path; see .fastnew)
 _new_word = positional_new(Word)
 _new_command = positional_new(Command)
 
 __all__ = [
+    "EscapedText",
     "F_EXPANSION",
     "F_SUBST",
     "F_ARITH",
@@ -675,3 +676,49 @@ def redirect_mode(op: str, target_text: str | None) -> RedirectMode:
 def heredoc_quoted(delim_raw: str) -> bool:
     """A heredoc delimiter with any quoting makes the body literal."""
     return any(c in delim_raw for c in "'\"\\")
+
+
+class EscapedText:
+    """Walker methods shared by both parser fronts: parse the text bash reads after its
+    escapes where the parser's tree does not show it. A walker using them has ``bt_done``
+    (the source offsets of the `...` bodies already parsed) and
+    ``reparse(text, starts, ends, base, ctx, depth)`` (parse ``text`` with its own parser and
+    add its commands, moved back into the source)."""
+
+    __slots__ = ()
+    bt_done: set[int]
+
+    def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
+        raise NotImplementedError
+
+    def hidden_backticks(self, w: Word, ctx: tuple, depth: int) -> None:
+        """`...` substitutions with escapes in a word that the parser's tree does not show
+        (inside ``${x:-...}`` or ``$((...))``): parse them after their escapes as well."""
+        raw = w.raw
+        if "`" not in raw or "\\" not in raw:
+            return
+        base = w.span[0]
+        for start, _end, i0, i1, kind, in_param in find_substitutions(raw):
+            if kind != "`" or base + start in self.bt_done:
+                continue
+            body = backtick_body(raw[i0:i1])
+            if body is not None:
+                self.bt_done.add(base + start)
+                self.reparse(*body, base + i0, ctx + ((Ctx.PARAMETER,) if in_param else ()) + (Ctx.BACKTICK,), depth + 1)
+
+    def heredoc_escapes(self, raw: str, b0: int, ctx: tuple, depth: int) -> None:
+        """In an unquoted heredoc body: a substitution whose opener a backslash-newline splits
+        (``$\\<newline>(``), and a `````...````` body with escapes."""
+        if "\\" not in raw:
+            return
+        subs = split_openers(raw) + [x for x in find_substitutions(raw, heredoc=True) if x[4] == "`"]
+        for _start, _end, i0, i1, kind, in_param in subs:
+            c2 = ctx + ((Ctx.PARAMETER,) if in_param else ())
+            if kind == "`":
+                body = backtick_body(raw[i0:i1])
+                if body is not None and b0 + _start not in self.bt_done:
+                    self.bt_done.add(b0 + _start)
+                    self.reparse(*body, b0 + i0, c2 + (Ctx.BACKTICK,), depth + 1)
+            else:
+                k = i1 - i0
+                self.reparse(raw[i0:i1], list(range(k)), list(range(1, k + 1)), b0 + i0, c2 + (Ctx.COMMAND_SUBSTITUTION,), depth + 1)
