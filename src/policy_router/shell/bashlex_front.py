@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - another bashlex version: use the publi
     _BlParser = None
 
 from .model import Assignment, Command, Ctx, ParseIssue, PipelinePos, Redirect, Word
-from .words import EscapedText, analyze, backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
+from .words import EscapedText, analyze, heredoc_quoted, make_word, move_command, new_command, redirect_mode
 
 __all__ = ["FrontResult", "parse_bashlex", "parse_trees"]
 
@@ -276,15 +276,7 @@ class _Walker(EscapedText):
         """A `````...````` substitution whose body has ``\\$``, ``\\``` or ``\\\\``: bash
         removes those backslashes and runs the result (``\\``` nests a substitution), which
         bashlex's tree does not show. Parse that text instead; False if there is none."""
-        a, b = p.pos
-        src = self.src
-        end = b - 1 if b - a >= 2 and src[b - 1] == "`" else b
-        body = backtick_body(src[a + 1 : end])
-        if body is None:
-            return False
-        self.bt_done.add(a)
-        self.reparse(*body, a + 1, ctx, depth)
-        return True
+        return self.escaped_backtick(*p.pos, ctx, depth)
 
     def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
         """Parse ``text`` on its own and add its commands, moved back into this text (character

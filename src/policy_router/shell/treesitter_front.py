@@ -18,7 +18,7 @@ from tree_sitter import Language, Parser, Query, QueryCursor
 
 from .bashlex_front import FrontResult
 from .model import Assignment, Ctx, ParseIssue, PipelinePos, Redirect, Word
-from .words import EscapedText, backtick_body, find_substitutions, heredoc_quoted, make_word, move_command, new_command, redirect_mode, split_openers
+from .words import EscapedText, heredoc_quoted, make_word, move_command, new_command, redirect_mode
 
 __all__ = ["parse_treesitter"]
 
@@ -553,15 +553,7 @@ class _Walker(EscapedText):
         """A `````...````` substitution whose body has ``\\$``, ``\\``` or ``\\\\``: bash
         removes those backslashes and runs the result (``\\``` nests a substitution), which
         tree-sitter's tree does not show. Parse that text instead; False if there is none."""
-        a, b = self.span(n)
-        src = self.src
-        end = b - 1 if b - a >= 2 and src[b - 1] == "`" else b
-        body = backtick_body(src[a + 1 : end])
-        if body is None:
-            return False
-        self.bt_done.add(a)
-        self.reparse(*body, a + 1, ctx, depth)
-        return True
+        return self.escaped_backtick(*self.span(n), ctx, depth)
 
     def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
         """Parse ``text`` on its own and add its commands, moved back into this text (character

@@ -687,9 +687,22 @@ class EscapedText:
 
     __slots__ = ()
     bt_done: set[int]
+    src: str
 
     def reparse(self, text: str, starts: list[int], ends: list[int], base: int, ctx: tuple, depth: int) -> None:
         raise NotImplementedError
+
+    def escaped_backtick(self, a: int, b: int, ctx: tuple, depth: int) -> bool:
+        """The `...` substitution at source span ``a..b``: if its body has escapes bash
+        removes (``\\$``, ``\\```, ``\\\\``), parse the text bash runs; False if there is none."""
+        src = self.src
+        end = b - 1 if b - a >= 2 and src[b - 1] == "`" else b
+        body = backtick_body(src[a + 1 : end])
+        if body is None:
+            return False
+        self.bt_done.add(a)
+        self.reparse(*body, a + 1, ctx, depth)
+        return True
 
     def hidden_backticks(self, w: Word, ctx: tuple, depth: int) -> None:
         """`...` substitutions with escapes in a word that the parser's tree does not show
