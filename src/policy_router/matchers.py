@@ -969,6 +969,11 @@ def _seq_requirement(items: Sequence[Any]) -> frozenset[str] | None:
     # The last distinctive option first: in path and argument patterns the end (a file name)
     # tells more than a leading directory such as "/home/". Otherwise the fewest, longest
     # literals; a lone punctuation character is nearly useless.
+    # A single literal of 4+ characters beats a set of alternatives (`\.aws/(credentials|
+    # config)`: ".aws/" is rarer in ordinary arguments than "config"); the longest one wins.
+    singles = [o for o in options if len(o) == 1 and len(next(iter(o))) >= 4 and o.isdisjoint(_COMMON_PREFIXES)]
+    if singles:
+        return max(singles, key=lambda o: len(next(iter(o))))
     for o in reversed(options):
         if len(o) <= 4 and min(map(len, o)) >= 3 and o.isdisjoint(_COMMON_PREFIXES):
             return o
