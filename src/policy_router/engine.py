@@ -377,18 +377,20 @@ class Engine:
         program: str,
         rules: tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...],
         features: int,
-    ) -> tuple[Any, tuple[tuple[Predicate, tuple[Predicate, ...], CompiledRule, Any], ...]]:
+    ) -> tuple[Any, tuple[tuple[Predicate, tuple[Predicate, ...], CompiledRule, Any, bool], ...]]:
         """The untraced candidates ``rules`` of ``program`` for a command with ``features``:
-        ``(gate, entries)``. Entries are ``(match, unless, rule, own gate, pooled)`` in policy
-        order, without the rules that cannot match such a command (feature mask unmet, or
-        :func:`matchers.match_gate` says so). A rule with a gate (``own gate(mctx)``; None:
-        none) can only match when one of its gate atoms holds, so its own gate is tested
-        before its match. The atoms of the *pooled* rules (gated rules whose literals are all
-        at least 3 characters long: short ones such as ``.`` occur in most commands) are also
-        tested all at once by ``gate(mctx)`` (None: no pooled rule); when it fails, every
-        pooled rule is skipped."""
+        ``((any gate, pooled gate), entries)``. Entries are ``(match, unless, rule, own gate,
+        pooled)`` in policy order, without the rules that cannot match such a command (feature
+        mask unmet, or :func:`matchers.match_gate` says so). A rule with a gate (``own
+        gate(mctx)``; None: none) can only match when one of its gate atoms holds, so its own
+        gate is tested before its match. ``any gate`` tests the atoms of every gated rule at
+        once: when none holds (most commands), all of them are skipped. Otherwise the atoms of
+        the *pooled* rules (gated rules whose literals are all at least 3 characters long:
+        short ones such as ``.`` occur in most commands) are tested together by ``pooled
+        gate`` (None: no pooled rule), which skips the pooled rules when it fails."""
         entries = []
         atoms: list[Any] = []
+        every: list[Any] = []
         for match, needs, unless, cr in rules:
             if needs and not needs & features:
                 continue
@@ -397,9 +399,13 @@ class Engine:
                 continue
             pooled = g is not None and all(len(x) >= _POOL_MIN for a in g for x in a.literals)
             entries.append((match, unless, cr, gate_test(tuple(g)) if g is not None else None, pooled))
+            if g is not None:
+                every.extend(g)
             if pooled:
                 atoms.extend(g)  # type: ignore[arg-type]
-        return (gate_test(tuple(dict.fromkeys(atoms))) if atoms else None), tuple(entries)
+        any_gate = gate_test(tuple(dict.fromkeys(every))) if every else None
+        pooled_gate = gate_test(tuple(dict.fromkeys(atoms))) if atoms else None
+        return (any_gate, pooled_gate), tuple(entries)
 
     def _traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int, int | None], ...]:
         hit = self._traced.get(program)
@@ -529,10 +535,15 @@ class Engine:
                 plan = self._plans[(key, features)] = self._plan(key, rules[1], features)
         else:
             plan = self._plan(rules[1], rules[2], features)
-        gate, entries = plan
-        skip = None
+        (any_gate, gate), entries = plan
+        skip = skip_all = None
         for match, unless, cr, own, pooled in entries:
             if own is not None:
+                # one search for the literals of every gated rule: most commands have none
+                if skip_all is None:
+                    skip_all = not any_gate(ctx)
+                if skip_all:
+                    continue
                 if pooled:
                     if skip is None:
                         skip = not gate(ctx)

@@ -99,16 +99,17 @@ def test_gates_skip_rules() -> None:
     """The gates do prune: for an everyday command most generic rules are gated, and the
     union gate fails, so they are skipped without trying their match."""
     fast = ENGINE._by_program["pytest"]
-    gate, entries = ENGINE._plan("pytest", fast, F_ARGS)
+    (any_gate, gate), entries = ENGINE._plan("pytest", fast, F_ARGS)
     own = {cr.rule.id: g for _, _, cr, g, _ in entries if g is not None}
     pooled = {cr.rule.id for _, _, cr, g, p in entries if p}
     assert {"reverse-shell", "read-secrets", "write-protected-path"} <= set(own)
     assert {"reverse-shell", "read-secrets"} <= pooled
     ctx = LineState(parse("pytest tests/unit -x -q"), cwd=WS, workspace=WS, home=HOME).context(0)
     assert gate is not None and gate(ctx) is False
+    assert any_gate is not None and any_gate(ctx) is False
     assert not any(g(ctx) for g in own.values())
     ctx = LineState(parse("pytest ~/.ssh/id_rsa"), cwd=WS, workspace=WS, home=HOME).context(0)
-    assert gate(ctx) is True
+    assert gate(ctx) is True and any_gate(ctx) is True
     assert own["read-secrets"](ctx) and own["write-protected-path"](ctx)
 
 
