@@ -683,3 +683,25 @@ def test_backslash_newline_anywhere_hides_no_substitution(t: str, cuts: list[int
     plain = [(kind, t[i0:i1]) for _, _, i0, i1, kind, _ in find_substitutions(t, heredoc)]
     found = [(kind, s[i0:i1].replace("\\\n", "")) for _, _, i0, i1, kind, _ in find_substitutions(s, heredoc)]
     assert found == plain
+
+
+@pytest.mark.parametrize(
+    "text, marked",
+    [
+        ("for PATH in /tmp/evil; do ls; done", True),
+        ("for BASH_ENV in x; do bash -c :; done", True),
+        ("select PS4 in a; do set -x; done", True),
+        ("for GIT_EXTERNAL_DIFF in 'sh -c id'; do git diff; done", True),
+        ("for HISTFILE in /dev/null; do :; done", True),
+        ("bash -c 'for PATH in /x; do ls; done'", True),
+        ("for f in src/*.py; do wc -l \"$f\"; done", False),
+        ("for PATHS in a b; do echo $PATHS; done", False),
+        ("echo for PATHX; ls", False),
+    ],
+)
+def test_loops_over_hijacking_names_make_every_command_dynamic(text: str, marked: bool) -> None:
+    """A loop variable such as PATH changes what the line's commands run (eval_dynamic)."""
+    parsed = parse(text)
+    assert parsed.commands
+    assert all((Marker.EVAL_DYNAMIC in c.markers) is marked for c in parsed.commands), text
+

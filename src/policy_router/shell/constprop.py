@@ -60,7 +60,7 @@ from .words import (
     _skip_dquote, analyze, make_word, program_name,
 )
 
-__all__ = ["static_expand", "uses_home", "find_loops", "Loop", "LoopValue", "SPECIAL_NAMES", "MAYBE_VIA", "MAX_LOOP_COPIES"]
+__all__ = ["static_expand", "uses_home", "hijacking_loop", "find_loops", "Loop", "LoopValue", "SPECIAL_NAMES", "MAYBE_VIA", "MAX_LOOP_COPIES"]
 
 #: Variables bash sets or gives a meaning itself: never propagated.
 SPECIAL_NAMES = frozenset(
@@ -89,6 +89,25 @@ _VALUE_BAD = F_SUBST | F_ARITH | F_PROCSUBST
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
 _DECL_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
 _LIST_HEADER = re.compile(r"(?:(?<![A-Za-z0-9_-])(?:for|select)[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]+in|(?<![A-Za-z0-9_-])case)([^;&|()\n`'\"\\$]*?)(?=[;\n]|[ \t]in(?![A-Za-z0-9_]))")
+#: ``for NAME`` / ``select NAME`` headers (with or without ``in``) whose variable changes how
+#: later commands run: the command search path, shell start-up and prompt code, history,
+#: pagers and editors, interpreter and loader options (see :func:`hijacking_loop`).
+_HIJACK_LOOP = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:for|select)[ \t]+(?:PATH|IFS|CDPATH|BASH_ENV|ENV|PS[0-4]|PROMPT_COMMAND|"
+    r"SHELLOPTS|BASHOPTS|BASH_\w+|HOME|ZDOTDIR|INPUTRC|GLOBIGNORE|TMPDIR|LD_\w+|DYLD_\w+|GIT_\w+|"
+    r"HIST\w*|SAVEHIST|PAGER|MANPAGER|MANOPT|EDITOR|VISUAL|BROWSER|LESS\w*|PYTHON\w+|NODE_\w+|"
+    r"(?i:npm_config)_\w+|PERL5\w*|PERLLIB|RUBY\w+|\w*JAVA_\w*OPTIONS|SSH_ASKPASS|SUDO_ASKPASS|"
+    r"MAKEFLAGS|MAKEFILES|CC|CXX|CPP|LD|SHELL)(?![A-Za-z0-9_])"
+)
+
+
+def hijacking_loop(src: str) -> bool:
+    """True when ``src`` has a ``for``/``select`` loop whose variable is a name that changes
+    how commands run (``for PATH in /tmp/evil; do ls; done`` runs /tmp/evil/ls): the line's
+    commands cannot be resolved statically."""
+    return ("for" in src or "select" in src) and _HIJACK_LOOP.search(src) is not None
+
+
 _HOME_WORD = re.compile(r"(?<![A-Za-z0-9_])HOME(?![A-Za-z0-9_])")
 
 

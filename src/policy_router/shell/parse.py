@@ -37,7 +37,7 @@ from .model import (
     Redirect,
     Word,
 )
-from .constprop import static_expand, uses_home
+from .constprop import hijacking_loop, static_expand, uses_home
 from .treesitter_front import parse_treesitter
 from .unwrap import unwrap
 from .words import F_SUBST, analyze, find_substitutions
@@ -304,6 +304,14 @@ def _core(src: str, max_chars: int, max_depth: int, depth: int, work: list[int])
                         stages[key] = None if key in stages else x.cmd
             up = stages.get((e.ns, p.id, p.index - 1))
         _unwrap_entry(e, up, max_chars, max_depth, depth, res, work)
+    if entries and hijacking_loop(src):
+        # a loop variable such as PATH, BASH_ENV or HISTFILE changes what the commands run
+        res.markers.add(Marker.EVAL_DYNAMIC)
+        todo = list(entries)
+        while todo:
+            e = todo.pop()
+            e.markers.add(Marker.EVAL_DYNAMIC)
+            todo.extend(e.children)
     return res
 
 
