@@ -253,7 +253,9 @@ def test_batch_any_input_one_answer_per_nonblank_line_in_order(
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
     code, out, err = run(capsys, "explain", "--exit-code", "-")
-    rows = [json.loads(x) for x in out.splitlines()]
+    # JSON Lines are separated by "\n" only (str.splitlines would also split at U+0085 /
+    # U+2028, which may appear raw inside a JSON string of the output)
+    rows = [json.loads(x) for x in out.split("\n") if x]
     expected_lines = [i for i, line in enumerate(lines, 1) if line.strip()]
     assert [r["line"] for r in rows] == expected_lines and err == ""
     assert all(("error" in r) != ("decision" in r) for r in rows)
