@@ -705,3 +705,12 @@ def test_loops_over_hijacking_names_make_every_command_dynamic(text: str, marked
     assert parsed.commands
     assert all((Marker.EVAL_DYNAMIC in c.markers) is marked for c in parsed.commands), text
 
+
+def test_background_statements_in_case_items_keep_their_context() -> None:
+    """A case item's `X &` runs in the background, as anywhere else (tree-sitter front)."""
+    parsed = parse("case x in *) sleep 1 & ls;; esac")
+    assert [(c.program, c.context) for c in parsed.commands] == [
+        ("sleep", (Ctx.CASE, Ctx.BACKGROUND)),
+        ("ls", (Ctx.CASE,)),
+    ]
+

@@ -215,9 +215,8 @@ class _Walker(EscapedText):
             c2 = ctx + (Ctx.CASE,)
             for c in n.children:
                 if c.type == "case_item":
-                    for cc in c.children:
-                        if cc.is_named:
-                            self.visit(cc, c2, pipe, inh, depth)
+                    # its statements, like any sibling statements: `X &` runs in the background
+                    self.stmts(c.children, c2, pipe, inh, depth)
                 elif c.is_named:
                     self.subst(c, c2, depth)
         elif t == "function_definition":
