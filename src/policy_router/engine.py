@@ -353,18 +353,21 @@ class Engine:
         Everything is precomputed at construction except for names that no rule lists but
         some glob could single out; those are filtered on the fly (nothing is cached, so
         evaluation never mutates the engine)."""
-        return tuple(c for _, _, _, c in self._fast_candidates(program))
+        return tuple(c for _, _, _, c in self._fast_candidates(program)[2])
 
     def _fast_candidates(
         self, program: str
-    ) -> tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...]:
-        """:meth:`candidates` with the feature mask each rule needs for ``program``."""
+    ) -> tuple[str | None, str, tuple[tuple[Predicate, int, tuple[Predicate, ...], CompiledRule], ...]]:
+        """:meth:`candidates` with the feature mask each rule needs for ``program``, as
+        ``(plan key, name, candidates)``: ``name`` is the program name the rules are judged
+        for (``_GENERIC_NAME`` for a name no rule singles out) and the key under which its
+        plans are memoised, None for a name outside the index (not memoised)."""
         hit = self._by_program.get(program)
-        if hit is None:
-            if not self._is_special(program):
-                return self._generic[0]
-            hit = self._fast_list(program, self._candidates_for(program))
-        return hit
+        if hit is not None:
+            return program, program, hit
+        if not self._is_special(program):
+            return _GENERIC_NAME, _GENERIC_NAME, self._generic[0]
+        return None, program, self._fast_list(program, self._candidates_for(program))
 
     def traced_candidates(self, program: str) -> tuple[tuple[CompiledRule, int], ...]:
         """Every rule whose program bound admits ``program`` (exempted ones too), each with
@@ -447,12 +450,7 @@ class Engine:
             program = cmd.program
             if events is None:
                 fast = by_program.get(program)
-                if fast is not None:
-                    rules: Any = (program, fast)
-                elif not self._is_special(program):
-                    rules = (_GENERIC_NAME, self._generic[0])
-                else:  # not memoised: the name is not in the index
-                    rules = (None, program, self._fast_list(program, self._candidates_for(program)))
+                rules: Any = (program, program, fast) if fast is not None else self._fast_candidates(program)
                 decide = self._decide_command
             else:
                 rules = traced.get(program)
@@ -520,21 +518,21 @@ class Engine:
         rules: tuple[Any, ...],
         events: None = None,
     ) -> list[RuleMatch]:
-        """Every rule of ``rules`` (``(program key, candidates)`` of a name in the index, or
-        ``(None, program, candidates)``) that applies to command ``i`` (its match holds and
+        """Every rule of ``rules`` (``(plan key, name, candidates)``, see
+        :meth:`_fast_candidates`) that applies to command ``i`` (its match holds and
         no unless holds), ``defaults.decision`` when none does, and ``defaults.on_dynamic``
         when it carries a dynamic marker that no applying rule names. The untraced path:
         the rules are those of the :meth:`_plan` for the command's features."""
         matches: list[RuleMatch] = []
         allowed: frozenset[Marker] = frozenset()
         features = ctx.features
-        key = rules[0]
+        key, name, candidates = rules
         if key is not None:
             plan = self._plans.get((key, features))
             if plan is None:
-                plan = self._plans[(key, features)] = self._plan(key, rules[1], features)
+                plan = self._plans[(key, features)] = self._plan(name, candidates, features)
         else:
-            plan = self._plan(rules[1], rules[2], features)
+            plan = self._plan(name, candidates, features)
         (any_gate, gate), entries = plan
         skip = skip_all = None
         for match, unless, cr, own, pooled in entries:

@@ -853,8 +853,10 @@ def _regex_any(sources: Sequence[str]) -> Callable[[str], Any] | None:
         return re.compile(sources[0]).search
     # A backreference (\1, (?P=name)) counts groups from the start of the whole pattern, so
     # a source with one is searched on its own; the others share one alternation.
-    alone = [x for x in sources if _BACKREF.search(x)]
-    shared = [x for x in sources if not _BACKREF.search(x)]
+    alone: list[str] = []
+    shared: list[str] = []
+    for x in sources:
+        (alone if _BACKREF.search(x) else shared).append(x)
     try:
         joined = re.compile("|".join(_scoped(x) for x in shared)).search if shared else None
     except re.error:
